@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` (the whole DAG on the embedded DuckDB
+# default) and `make test` (every test). Everything else is a building block of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
+export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: help venv run test lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+venv: $(VENV)/.synced  ## create/refresh the locked virtualenv
+
+run: venv  ## set up and run the whole DAG once on the embedded default (DuckDB)
+	$(PY) -m standin.local_run
+
+test: venv  ## set up and run every test
+	$(PY) -m pytest -q
+
+lint: venv  ## ruff
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
+	rm -rf .airflow data include/dbt/target include/dbt/logs build

@@ -13,7 +13,10 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv run test lint bench clean
+.PHONY: help venv manifest run test lint bench clean
+DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
+MANIFEST := include/dbt/target/manifest.json
+DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,10 +30,16 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 
 venv: $(VENV)/.synced  ## create/refresh the locked virtualenv
 
-run: venv  ## set up and run the whole DAG once on the embedded default (DuckDB)
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
+	$(DBT) parse --profiles-dir . --target local --quiet
+	touch $@
+
+manifest: $(MANIFEST)  ## build the dbt manifest the DAG is rendered from (deploy-time, never at parse time)
+
+run: venv manifest  ## set up and run the whole DAG once on the embedded default (DuckDB)
 	$(PY) -m standin.local_run
 
-test: venv  ## set up and run every test
+test: venv manifest  ## set up and run every test
 	$(PY) -m pytest -q
 
 lint: venv  ## ruff

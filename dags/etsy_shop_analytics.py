@@ -1,0 +1,56 @@
+"""Airflow DAG `etsy_shop_analytics`: Airbyte syncs -> dbt (Cosmos) -> reporting tables.
+
+Thin on purpose: the sources come from plugins/shop_analytics/config/sources.yaml and the
+logic lives in the shop_analytics package (plugins/), importable on Composer and locally.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from shop_analytics.config import Settings, load_sources
+from shop_analytics.extract import extract_task_group
+from shop_analytics.transform import dbt_task_group, source_tasks
+
+DOC_MD = """
+### Etsy shop analytics — daily
+
+1. **extract**: one Airbyte sync per source (Etsy, GA4, Instagram), triggered
+   asynchronously and awaited by a sensor. A failed sync fails its own task, naming the
+   source, the Airbyte job id and its status.
+2. **transform**: the dbt project (`include/dbt`), one task per source, model and its
+   tests. A source's tables wait for that source's sync only, so a failed source stops the
+   models built on it and no others.
+
+Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
+backfill a date range from the UI. Owner: the shop's data engineer (see README).
+"""
+
+settings = Settings.from_env()
+
+with DAG(
+    dag_id="etsy_shop_analytics",
+    description="Etsy + GA4 + Instagram -> dbt marts for Looker Studio",
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=6),
+    default_args={
+        "owner": "shop-data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    },
+    tags=["etsy", "ga4", "instagram", "airbyte", "dbt"],
+    doc_md=DOC_MD,
+) as dag:
+    transform = dbt_task_group(settings)
+    for source in load_sources().values():
+        extract = extract_task_group(source, airbyte_conn_id=settings.airbyte_conn_id)
+        extract >> source_tasks(transform, source.name)

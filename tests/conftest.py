@@ -1,0 +1,18 @@
+"""Test-wide Airflow settings, applied before anything imports airflow.
+
+Tests never touch the developer's .airflow/ home or data/ DuckDB file.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+_TEST_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="shop-analytics-airflow-"))
+
+os.environ["AIRFLOW_HOME"] = str(_TEST_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO_ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_TEST_AIRFLOW_HOME / 'airflow.db'}"
+os.environ.setdefault("SHOP_ANALYTICS_DUCKDB_PATH", str(_TEST_AIRFLOW_HOME / "unused.duckdb"))

@@ -30,7 +30,9 @@ class Settings:
         project_dir = Path(os.environ.get("SHOP_ANALYTICS_DBT_PROJECT_DIR", REPO_ROOT / "include" / "dbt"))
         target = os.environ.get("DBT_TARGET", "local")
         if target not in DBT_TARGETS:
-            raise ValueError(f"DBT_TARGET={target!r} is not a target of include/dbt/profiles.yml; use one of {DBT_TARGETS}")
+            raise ValueError(
+                f"DBT_TARGET={target!r} is not a target of include/dbt/profiles.yml; use one of {DBT_TARGETS}"
+            )
         return cls(
             dbt_project_dir=project_dir,
             dbt_manifest_path=Path(

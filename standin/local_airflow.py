@@ -70,6 +70,9 @@ class LocalAirflow:
             "AIRFLOW_CONN_AIRBYTE_DEFAULT": json.dumps(airbyte_connection),
             "SHOP_ANALYTICS_DUCKDB_PATH": str(self.duckdb_path),
             "DBT_TARGET": "local",
+            # No phoning home: this machine (and many a Composer VPC) has no route out.
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "PYTHONPATH": os.pathsep.join(python_path),
             **self.extra_env,
         }

@@ -16,3 +16,5 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO_ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_TEST_AIRFLOW_HOME / 'airflow.db'}"
 os.environ.setdefault("SHOP_ANALYTICS_DUCKDB_PATH", str(_TEST_AIRFLOW_HOME / "unused.duckdb"))
+os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
+os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"

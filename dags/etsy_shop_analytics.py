@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -22,8 +23,9 @@ DOC_MD = """
 1. **extract**: one Airbyte sync per source (Etsy, GA4, Instagram), triggered
    asynchronously and awaited by a sensor. A failed sync fails its own task, naming the
    source, the Airbyte job id and its status.
-2. **transform**: the dbt project (`include/dbt`), one task per source, model and its
-   tests. A source's tables wait for that source's sync only, so a failed source stops the
+2. **transform**: the dbt project (`include/dbt`), one task per source table (with its
+   freshness check), model and its tests. It starts when every sync has ended; a source's
+   tables also need that source's sync to have succeeded, so a failed source stops the
    models built on it and no others.
 
 Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
@@ -50,7 +52,11 @@ with DAG(
     tags=["etsy", "ga4", "instagram", "airbyte", "dbt"],
     doc_md=DOC_MD,
 ) as dag:
+    # dbt starts once every sync has ended (succeeded or not): a source's tables also wait
+    # for their own sync's success, so a failed source stops only what is built on it.
+    syncs_done = EmptyOperator(task_id="all_syncs_done", trigger_rule="all_done")
     transform = dbt_task_group(settings)
     for source in load_sources().values():
         extract = extract_task_group(source, airbyte_conn_id=settings.airbyte_conn_id)
-        extract >> source_tasks(transform, source.name)
+        extract >> syncs_done
+        [extract, syncs_done] >> source_tasks(transform, source.name)

@@ -1,0 +1,36 @@
+{#- Website traffic per shop, day, device category, operating system and browser (GA4's
+    devices report: it has no source, so device and source cannot be crossed). -#}
+with devices as (
+
+    select * from {{ ref('stg_ga4__devices') }}
+
+),
+
+shop_accounts as (
+
+    select * from {{ ref('int_marketing__shop_accounts') }}
+
+),
+
+final as (
+
+    select
+        shop_accounts.shop_id,
+        devices.date_day,
+        devices.device_category,
+        devices.operating_system,
+        devices.browser,
+        devices.sessions,
+        devices.engaged_sessions,
+        devices.bounced_sessions,
+        devices.session_duration_seconds,
+        devices.page_views,
+        devices.new_users,
+        devices.total_users
+    from devices
+    left join shop_accounts
+        on devices.ga4_property_id = shop_accounts.ga4_property_id
+
+)
+
+select * from final

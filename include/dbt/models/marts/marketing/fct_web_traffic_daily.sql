@@ -1,0 +1,31 @@
+{#- Website traffic per shop, day (GA4 property time zone = shop time zone) and session
+    source / medium, with the default channel group. Sessions, engaged sessions, session
+    seconds, page views and new users are additive; total_users is not (a user who came
+    from two sources counts in both rows). -#}
+with traffic_sources as (
+
+    select * from {{ ref('int_ga4__traffic_sources_classified') }}
+
+),
+
+final as (
+
+    select
+        shop_id,
+        date_day,
+        session_source,
+        session_medium,
+        channel_group,
+        source_category,
+        sessions,
+        engaged_sessions,
+        bounced_sessions,
+        session_duration_seconds,
+        page_views,
+        new_users,
+        total_users
+    from traffic_sources
+
+)
+
+select * from final

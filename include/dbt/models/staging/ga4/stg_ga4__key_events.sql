@@ -1,0 +1,30 @@
+{#- One row per GA4 property, day and key event (the conversions report: GA4 renamed conversions to key events). -#}
+with source as (
+
+    select * from {{ source('ga4', 'conversions_report') }}
+
+),
+
+latest_extract as (
+
+    select *
+    from source
+    {{ latest_airbyte_record(['property_id', 'date', 'eventName']) }}
+
+),
+
+final as (
+
+    select
+        cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
+        {{ parse_yyyymmdd('date') }} as date_day,
+        {{ ga4_dimension('eventName') }} as event_name,
+        conversions as key_events,
+        cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
+        totalUsers as total_users,
+        {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
+    from latest_extract
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+{#- One row per GA4 property, day and GA4's own session default channel group. eventsPerSession and
+    engagementRate are dropped: they are event_count/sessions and engaged_sessions/sessions. -#}
+with source as (
+
+    select * from {{ source('ga4', 'traffic_acquisition_session_default_channel_grouping_report') }}
+
+),
+
+latest_extract as (
+
+    select *
+    from source
+    {{ latest_airbyte_record(['property_id', 'date', 'sessionDefaultChannelGrouping']) }}
+
+),
+
+final as (
+
+    select
+        cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
+        {{ parse_yyyymmdd('date') }} as date_day,
+        {{ ga4_dimension('sessionDefaultChannelGrouping') }} as ga4_channel_group,
+        sessions,
+        engagedSessions as engaged_sessions,
+        sessions - engagedSessions as bounced_sessions,
+        cast(userEngagementDuration as {{ dbt.type_numeric() }}) as engagement_seconds,
+        eventCount as event_count,
+        conversions as key_events,
+        cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
+        totalUsers as total_users,
+        {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
+    from latest_extract
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+{#- One row per GA4 property, day and session source / medium. -#}
+with source as (
+
+    select * from {{ source('ga4', 'traffic_sources') }}
+
+),
+
+latest_extract as (
+
+    select *
+    from source
+    {{ latest_airbyte_record(['property_id', 'date', 'sessionSource', 'sessionMedium']) }}
+
+),
+
+final as (
+
+    select
+        cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
+        {{ parse_yyyymmdd('date') }} as date_day,
+        {{ ga4_dimension('sessionSource') }} as session_source,
+        {{ ga4_dimension('sessionMedium') }} as session_medium,
+        {{ ga4_session_metrics() }},
+        {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
+    from latest_extract
+
+)
+
+select * from final

@@ -1,0 +1,27 @@
+{#- One row per GA4 property and day: the property-wide totals every breakdown reconciles to. -#}
+with source as (
+
+    select * from {{ source('ga4', 'website_overview') }}
+
+),
+
+latest_extract as (
+
+    select *
+    from source
+    {{ latest_airbyte_record(['property_id', 'date']) }}
+
+),
+
+final as (
+
+    select
+        cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
+        {{ parse_yyyymmdd('date') }} as date_day,
+        {{ ga4_session_metrics() }},
+        {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
+    from latest_extract
+
+)
+
+select * from final

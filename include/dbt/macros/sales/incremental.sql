@@ -1,0 +1,97 @@
+{#- Incremental sales models rebuild whole days. Window vars (the DAG passes its data
+    interval): `start_date` (inclusive, default: yesterday, UTC, of the dbt run) and
+    `end_date` (exclusive, default: open). The window reaches `sales_lookback_days`
+    (default 3, Airbyte's lookback) before start_date, so records re-sent by the
+    connector's lookback are picked up again. A backfill with start/end rebuilds exactly
+    the days those vars name plus the days of anything that changed inside them. -#}
+
+{% macro sales_window_start() -%}
+    {%- set start_date = var('start_date', none) -%}
+    {%- if start_date is none -%}
+        {%- set start_day = run_started_at.date() - modules.datetime.timedelta(days=1) -%}
+    {%- else -%}
+        {%- set start_day = modules.datetime.date.fromisoformat(start_date | string) -%}
+    {%- endif -%}
+    {{ return(start_day - modules.datetime.timedelta(days=var('sales_lookback_days', 3) | int)) }}
+{%- endmacro %}
+
+{% macro sales_window_end() -%}
+    {%- set end_date = var('end_date', none) -%}
+    {{ return(none if end_date is none else modules.datetime.date.fromisoformat(end_date | string)) }}
+{%- endmacro %}
+
+{#- SQL predicate: a date column falls in the window. -#}
+{% macro sales_window_contains_date(date_column) -%}
+    ({{ date_column }} >= date '{{ sales_window_start() }}'
+    {%- if sales_window_end() is not none %} and {{ date_column }} < date '{{ sales_window_end() }}'{% endif %})
+{%- endmacro %}
+
+{#- SQL predicate: a UTC timestamp (no zone) falls in the window. -#}
+{% macro sales_window_contains_timestamp(timestamp_column) -%}
+    ({{ timestamp_column }} >= cast('{{ sales_window_start() }} 00:00:00' as timestamp)
+    {%- if sales_window_end() is not none %} and {{ timestamp_column }} < cast('{{ sales_window_end() }} 00:00:00' as timestamp){% endif %})
+{%- endmacro %}
+
+{#- Config of a large sales table rebuilt by whole days of `partition_column`.
+    BigQuery: day partitions replaced with insert_overwrite (dynamic: exactly the days the
+    run selects), clustered, optionally requiring a partition filter of its readers.
+    DuckDB: the same semantics with delete+insert keyed on the day. -#}
+{% macro sales_incremental_config(partition_column, cluster_by, require_partition_filter=false) -%}
+    {{ return(adapter.dispatch('sales_incremental_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter)) }}
+{%- endmacro %}
+
+{% macro default__sales_incremental_config(partition_column, cluster_by, require_partition_filter) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': partition_column,
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
+{% macro bigquery__sales_incremental_config(partition_column, cluster_by, require_partition_filter) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
+        'cluster_by': cluster_by,
+        'require_partition_filter': require_partition_filter,
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
+{#- Config of a date-partitioned table rebuilt in full (BigQuery partitioning and
+    clustering; nothing to configure on DuckDB). -#}
+{% macro sales_table_config(partition_column, cluster_by, require_partition_filter=false) -%}
+    {{ return(adapter.dispatch('sales_table_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter)) }}
+{%- endmacro %}
+
+{% macro default__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}
+
+{% macro bigquery__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
+    {{ return({
+        'materialized': 'table',
+        'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
+        'cluster_by': cluster_by,
+        'require_partition_filter': require_partition_filter,
+    }) }}
+{%- endmacro %}
+
+{#- Readers of a table that requires a partition filter (BigQuery) read all of it. -#}
+{% macro all_partitions(partition_column) -%}
+    {{ partition_column }} >= date '1900-01-01'
+{%- endmacro %}
+
+{#- The order days an incremental run of a receipt-derived model rebuilds: days in the
+    window, and the days of every receipt updated or landed inside it (a refund or status
+    change on an old order rebuilds that order's day). Whole days, so a day's partition is
+    replaced with all of its orders. -#}
+{% macro sales_changed_order_dates() -%}
+    select distinct created_date as order_date
+    from {{ ref('stg_etsy__receipts') }}
+    where {{ sales_window_contains_date('created_date') }}
+        or {{ sales_window_contains_timestamp('updated_at') }}
+        or {{ sales_window_contains_timestamp('extracted_at') }}
+{%- endmacro %}

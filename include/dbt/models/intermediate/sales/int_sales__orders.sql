@@ -1,0 +1,104 @@
+{#- One row per receipt with its line items and refunds rolled up: the expensive JSON work
+    of the order fact, done incrementally by whole order days (see macros/sales/incremental.sql).
+    Nothing here depends on a customer's other orders, so rebuilding only some days never
+    leaves a stale figure; customer-history metrics are computed in full in
+    int_sales__customer_orders. -#}
+{{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
+
+with receipts as (
+    select * from {{ ref('stg_etsy__receipts') }}
+),
+
+transactions as (
+    select * from {{ ref('stg_etsy__transactions') }}
+),
+
+refunds as (
+    select * from {{ ref('stg_etsy__refunds') }}
+),
+
+{% if is_incremental() %}
+changed_order_dates as (
+    {{ sales_changed_order_dates() }}
+),
+
+receipts_in_scope as (
+    select *
+    from receipts
+    where created_date in (select order_date from changed_order_dates)
+),
+{% else %}
+receipts_in_scope as (
+    select * from receipts
+),
+{% endif %}
+
+order_items as (
+    select
+        transactions.receipt_id,
+        count(*) as line_item_count,
+        sum(transactions.quantity) as units,
+        sum(transactions.gross_amount) as line_items_gross_sales,
+        sum(case when transactions.currency_code = receipts_in_scope.currency_code and transactions.is_single_currency then 0 else 1 end)
+            as foreign_currency_line_item_count
+    from transactions
+    inner join receipts_in_scope
+        on transactions.receipt_id = receipts_in_scope.receipt_id
+    group by transactions.receipt_id
+),
+
+order_refunds as (
+    select
+        refunds.receipt_id,
+        count(*) as refund_count,
+        sum(refunds.refund_amount) as refunds,
+        min(refunds.refunded_at) as first_refunded_at,
+        sum(case when refunds.currency_code = receipts_in_scope.currency_code then 0 else 1 end) as foreign_currency_refund_count
+    from refunds
+    inner join receipts_in_scope
+        on refunds.receipt_id = receipts_in_scope.receipt_id
+    group by refunds.receipt_id
+),
+
+final as (
+    select
+        receipts_in_scope.receipt_id,
+        receipts_in_scope.shop_id,
+        {{ dbt.hash("concat(receipts_in_scope.shop_id, '-', coalesce(receipts_in_scope.buyer_user_id, concat('guest-receipt-', receipts_in_scope.receipt_id)))") }}
+            as customer_id,
+        receipts_in_scope.buyer_country_code,
+        receipts_in_scope.receipt_status,
+        receipts_in_scope.is_canceled,
+        receipts_in_scope.is_paid,
+        receipts_in_scope.is_shipped,
+        receipts_in_scope.is_gift,
+        receipts_in_scope.payment_method,
+        receipts_in_scope.created_at as ordered_at,
+        receipts_in_scope.updated_at,
+        receipts_in_scope.created_date as order_date,
+        receipts_in_scope.currency_code,
+        coalesce(order_items.line_item_count, 0) as line_item_count,
+        coalesce(order_items.units, 0) as units,
+        receipts_in_scope.total_price as gross_sales,
+        coalesce(order_items.line_items_gross_sales, 0) as line_items_gross_sales,
+        coalesce(receipts_in_scope.discount_amount, 0) as discounts,
+        coalesce(receipts_in_scope.total_shipping_cost, 0) as shipping,
+        coalesce(receipts_in_scope.gift_wrap_price, 0) as gift_wrap,
+        coalesce(receipts_in_scope.total_tax_cost, 0) as taxes,
+        coalesce(receipts_in_scope.total_vat_cost, 0) as vat,
+        receipts_in_scope.grand_total,
+        coalesce(order_refunds.refund_count, 0) as refund_count,
+        coalesce(order_refunds.refunds, 0) as refunds,
+        order_refunds.first_refunded_at,
+        receipts_in_scope.is_single_currency
+            and coalesce(order_items.foreign_currency_line_item_count, 0) = 0
+            and coalesce(order_refunds.foreign_currency_refund_count, 0) = 0
+            as is_single_currency
+    from receipts_in_scope
+    left join order_items
+        on receipts_in_scope.receipt_id = order_items.receipt_id
+    left join order_refunds
+        on receipts_in_scope.receipt_id = order_refunds.receipt_id
+)
+
+select * from final

@@ -1,0 +1,58 @@
+with receipts as (
+    select * from {{ ref('base_etsy__receipts') }}
+),
+
+shop_accounts as (
+    select
+        cast(shop_id as string) as shop_id,
+        shop_time_zone
+    from {{ ref('shop_accounts') }}
+),
+
+renamed as (
+    select
+        cast(receipts.receipt_id as string) as receipt_id,
+        cast(receipts.shop_id as string) as shop_id,
+        cast(receipts.buyer_user_id as string) as buyer_user_id,
+        cast(receipts.seller_user_id as string) as seller_user_id,
+        lower(receipts.status) as receipt_status,
+        cast(receipts.receipt_type as bigint) as receipt_type,
+        receipts.payment_method,
+        upper(receipts.country_iso) as buyer_country_code,
+        receipts.is_paid,
+        receipts.is_shipped,
+        receipts.is_gift,
+        {{ money_currency('receipts.grandtotal') }} as currency_code,
+        {{ money_amount('receipts.total_price') }} as total_price,
+        {{ money_amount('receipts.discount_amt') }} as discount_amount,
+        {{ money_amount('receipts.subtotal') }} as subtotal,
+        {{ money_amount('receipts.total_shipping_cost') }} as total_shipping_cost,
+        {{ money_amount('receipts.gift_wrap_price') }} as gift_wrap_price,
+        {{ money_amount('receipts.total_tax_cost') }} as total_tax_cost,
+        {{ money_amount('receipts.total_vat_cost') }} as total_vat_cost,
+        {{ money_amount('receipts.grandtotal') }} as grand_total,
+        -- Every amount of a receipt is in one currency; a receipt where they disagree fails
+        -- a test instead of being summed into the wrong currency.
+        coalesce(
+            {% for money_column in ['total_price', 'discount_amt', 'subtotal', 'total_shipping_cost', 'gift_wrap_price', 'total_tax_cost', 'total_vat_cost'] -%}
+            coalesce({{ money_currency('receipts.' ~ money_column) }}, {{ money_currency('receipts.grandtotal') }}) = {{ money_currency('receipts.grandtotal') }}
+            {%- if not loop.last %} and {% endif %}
+            {% endfor -%}, false
+        ) as is_single_currency,
+        {{ epoch_to_timestamp('receipts.created_timestamp') }} as created_at,
+        {{ epoch_to_timestamp('receipts.updated_timestamp') }} as updated_at,
+        {{ local_date(epoch_to_timestamp('receipts.created_timestamp'), 'shop_accounts.shop_time_zone') }} as created_date,
+        {{ timestamptz_to_utc('receipts._airbyte_extracted_at') }} as extracted_at
+    from receipts
+    left join shop_accounts
+        on cast(receipts.shop_id as string) = shop_accounts.shop_id
+),
+
+final as (
+    select
+        *,
+        receipt_status = 'canceled' as is_canceled
+    from renamed
+)
+
+select * from final

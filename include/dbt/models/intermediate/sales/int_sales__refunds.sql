@@ -1,5 +1,6 @@
 {#- Refunds with their order's day: incremental by order day like int_sales__orders, so a
     refund is rebuilt whenever its receipt is (refunds live inside the receipt). -#}
+-- depends_on: {{ ref('stg_etsy__receipts') }} (read by sales_changed_order_dates on incremental runs)
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
 
 with refunds as (

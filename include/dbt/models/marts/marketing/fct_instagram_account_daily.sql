@@ -6,6 +6,8 @@
     days are estimated as that count minus the new followers of the days after (unfollows are
     not reported by the API, so the estimate runs low by the unfollows since).
     followers_count_is_estimated is false on the day the count was read. -#}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
+
 with account_insights as (
 
     select * from {{ ref('stg_instagram__account_insights') }}

@@ -1,5 +1,7 @@
 {#- Website traffic per shop, day, device category, operating system and browser (GA4's
     devices report: it has no source, so device and source cannot be crossed). -#}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
+
 with devices as (
 
     select * from {{ ref('stg_ga4__devices') }}

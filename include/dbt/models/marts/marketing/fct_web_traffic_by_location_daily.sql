@@ -1,5 +1,7 @@
 {#- Website traffic per shop, day, country, region and city (GA4's locations report, GA4's
     English names, not ISO codes; it has no source, so location and source cannot be crossed). -#}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
+
 with locations as (
 
     select * from {{ ref('stg_ga4__locations') }}

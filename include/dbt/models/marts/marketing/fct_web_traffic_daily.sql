@@ -2,6 +2,8 @@
     source / medium, with the default channel group. Sessions, engaged sessions, session
     seconds, page views and new users are additive; total_users is not (a user who came
     from two sources counts in both rows). -#}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
+
 with traffic_sources as (
 
     select * from {{ ref('int_ga4__traffic_sources_classified') }}

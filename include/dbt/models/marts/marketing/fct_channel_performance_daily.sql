@@ -1,0 +1,147 @@
+{#- One row per shop, day and channel group: GA4 sessions and engaged sessions (our mapping
+    of source / medium to GA4's default channel groups), Instagram reach and engagement on
+    the Organic Social row (the account's daily reach and the day's growth of post
+    interactions: Instagram is the shop's social account), and Etsy orders and revenue
+    attributed by session share (int_marketing__orders_attributed_to_channels; limits in
+    marketing.md). Channel 'Unattributed' carries the sales of shop-days without sessions. -#}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
+
+with channel_sessions as (
+
+    select * from {{ ref('int_marketing__channel_sessions_daily') }}
+
+),
+
+attributed as (
+
+    select * from {{ ref('int_marketing__orders_attributed_to_channels') }}
+
+),
+
+instagram_daily as (
+
+    select * from {{ ref('fct_instagram_account_daily') }}
+
+),
+
+channel_groups as (
+
+    select * from {{ ref('ga4_default_channel_groups') }}
+
+),
+
+shop_accounts as (
+
+    select * from {{ ref('int_marketing__shop_accounts') }}
+
+),
+
+channel_rows as (
+
+    select
+        shop_id,
+        date_day,
+        channel_group,
+        sessions,
+        engaged_sessions,
+        session_duration_seconds,
+        page_views,
+        new_users,
+        cast(0 as {{ dbt.type_bigint() }}) as attributed_orders,
+        cast(0 as {{ type_money() }}) as attributed_revenue,
+        cast(null as {{ dbt.type_bigint() }}) as instagram_reach,
+        cast(null as {{ dbt.type_bigint() }}) as instagram_interactions,
+        cast(null as {{ dbt.type_bigint() }}) as instagram_new_followers,
+        cast(null as {{ dbt.type_bigint() }}) as instagram_posts_published
+    from channel_sessions
+
+    union all
+
+    select
+        shop_id,
+        date_day,
+        channel_group,
+        0,
+        0,
+        0,
+        0,
+        0,
+        attributed_orders,
+        attributed_revenue,
+        null,
+        null,
+        null,
+        null
+    from attributed
+
+    union all
+
+    select
+        shop_id,
+        date_day,
+        'Organic Social',
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        reach,
+        post_interactions,
+        new_followers,
+        posts_published + stories_published
+    from instagram_daily
+
+),
+
+aggregated as (
+
+    select
+        shop_id,
+        date_day,
+        channel_group,
+        sum(sessions) as sessions,
+        sum(engaged_sessions) as engaged_sessions,
+        sum(session_duration_seconds) as session_duration_seconds,
+        sum(page_views) as page_views,
+        sum(new_users) as new_users,
+        sum(attributed_orders) as attributed_orders,
+        cast(sum(attributed_revenue) as {{ type_money() }}) as attributed_revenue,
+        sum(instagram_reach) as instagram_reach,
+        sum(instagram_interactions) as instagram_interactions,
+        sum(instagram_new_followers) as instagram_new_followers,
+        sum(instagram_posts_published) as instagram_posts_published
+    from channel_rows
+    group by shop_id, date_day, channel_group
+
+),
+
+final as (
+
+    select
+        aggregated.shop_id,
+        aggregated.date_day,
+        aggregated.channel_group,
+        channel_groups.is_paid as is_paid_channel,
+        shop_accounts.shop_currency_code as currency_code,
+        aggregated.sessions,
+        aggregated.engaged_sessions,
+        aggregated.session_duration_seconds,
+        aggregated.page_views,
+        aggregated.new_users,
+        aggregated.attributed_orders,
+        aggregated.attributed_revenue,
+        aggregated.instagram_reach,
+        aggregated.instagram_interactions,
+        aggregated.instagram_new_followers,
+        aggregated.instagram_posts_published
+    from aggregated
+    left join channel_groups
+        on aggregated.channel_group = channel_groups.channel_group
+    left join shop_accounts
+        on aggregated.shop_id = shop_accounts.shop_id
+
+)
+
+select * from final

@@ -1,0 +1,218 @@
+"""Stands in for one Airbyte connection sync: reads what the connector would read on a day
+from the simulator and lands it with the destination's semantics (raw_writer), honouring each
+stream's sync mode and keeping the connection's state in the DuckDB file itself.
+
+    run_sync(duckdb_path, source_name, sync_day, scenario=None, fail_after_streams=None) -> SyncResult
+
+State lives in schema `_standin_airbyte`: the scenario the file's world was simulated from,
+each stream's cursor and generation, and every sync attempt. A connection's first sync lands
+the whole history (as Airbyte's first sync does); later syncs land what changed since the
+cursor minus the stream's lookback window, so incremental append streams get duplicates exactly
+where Airbyte would produce them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from shop_analytics.config import Source, Stream, load_sources
+from standin import raw_writer
+from standin.simulator import Scenario, calendar, records
+
+STATE_SCHEMA = "_standin_airbyte"
+
+
+class SyncFailed(RuntimeError):
+    """A sync that stopped part way (fault injection): earlier streams stay landed."""
+
+
+@dataclass
+class SyncResult:
+    sync_id: int
+    source_name: str
+    sync_day: dt.date
+    extracted_at: dt.datetime
+    rows_synced: int = 0
+    bytes_synced: int = 0
+    rows_per_stream: dict[str, int] = field(default_factory=dict)
+
+
+def _ensure_state(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.world (scenario VARCHAR NOT NULL)")
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.stream_state (
+            source_name VARCHAR, stream_name VARCHAR, cursor_value VARCHAR, generation_id BIGINT,
+            PRIMARY KEY (source_name, stream_name))"""
+    )
+    connection.execute(
+        f"""CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.sync_runs (
+            sync_id BIGINT, source_name VARCHAR, sync_day DATE, extracted_at TIMESTAMPTZ, status VARCHAR,
+            rows_synced BIGINT, bytes_synced BIGINT, rows_per_stream JSON, error VARCHAR)"""
+    )
+
+
+def stored_scenario(connection: duckdb.DuckDBPyConnection) -> Scenario | None:
+    row = connection.execute(f"SELECT scenario FROM {STATE_SCHEMA}.world").fetchone()
+    return Scenario.from_json(row[0]) if row else None
+
+
+def _resolve_scenario(
+    connection: duckdb.DuckDBPyConnection, requested: Scenario | None, sync_day: dt.date, path: Path
+) -> Scenario:
+    """A DuckDB file holds one simulated world: the scenario of its first sync."""
+    stored = stored_scenario(connection)
+    if stored is None:
+        scenario = requested or Scenario.default(sync_day - dt.timedelta(days=1))
+        connection.execute(f"INSERT INTO {STATE_SCHEMA}.world VALUES (?)", [scenario.to_json()])
+        return scenario
+    if requested is not None and requested != stored:
+        raise ValueError(
+            f"{path} was landed from scenario {stored.to_json()}, not {requested.to_json()}: one file holds one "
+            "simulated world; sync without a scenario to continue it, or land into a new file"
+        )
+    return stored
+
+
+def _stream_state(connection, source: Source, stream: Stream) -> tuple[object | None, int | None]:
+    row = connection.execute(
+        f"SELECT cursor_value, generation_id FROM {STATE_SCHEMA}.stream_state "
+        "WHERE source_name = ? AND stream_name = ?",
+        [source.name, stream.name],
+    ).fetchone()
+    if row is None:
+        return None, None
+    return (json.loads(row[0]) if row[0] is not None else None), row[1]
+
+
+def _save_stream_state(connection, source: Source, stream: Stream, cursor, generation_id: int) -> None:
+    connection.execute(
+        f"INSERT OR REPLACE INTO {STATE_SCHEMA}.stream_state VALUES (?, ?, ?, ?)",
+        [source.name, stream.name, json.dumps(cursor) if cursor is not None else None, generation_id],
+    )
+
+
+def lookback_start(cursor, lookback_days: int):
+    """The connector's lower bound: the saved cursor minus the lookback window, in the cursor's
+    own format (Etsy epoch seconds, GA4 YYYYMMDD, Instagram ISO date-times)."""
+    if isinstance(cursor, int):
+        return cursor - lookback_days * calendar.SECONDS_PER_DAY
+    if isinstance(cursor, str) and len(cursor) == 8 and cursor.isdigit():
+        day = dt.datetime.strptime(cursor, "%Y%m%d").date() - dt.timedelta(days=lookback_days)
+        return day.strftime("%Y%m%d")
+    if isinstance(cursor, str):
+        moment = dt.datetime.strptime(cursor, "%Y-%m-%dT%H:%M:%S%z") - dt.timedelta(days=lookback_days)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+    raise ValueError(f"cannot apply a lookback window to cursor {cursor!r}; expected epoch seconds or a date string")
+
+
+def _sync_stream(
+    connection, scenario: Scenario, source: Source, stream: Stream, result: SyncResult, index: int
+) -> None:
+    raw_writer.ensure_table(connection, source, stream)
+    cursor, generation = _stream_state(connection, source, stream)
+    first_sync = generation is None
+    since = (
+        None
+        if first_sync or not stream.is_incremental or cursor is None
+        else lookback_start(cursor, stream.lookback_days)
+    )
+    generation_id = 0 if first_sync else generation + (1 if stream.sync_mode == "full_refresh_overwrite" else 0)
+    extracted_at = result.extracted_at + dt.timedelta(seconds=index)
+    rows = bytes_ = 0
+    new_cursor = cursor
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if stream.sync_mode == "full_refresh_overwrite":
+            raw_writer.truncate(connection, source, stream)
+        for chunk_index, batch in enumerate(records(scenario, source.name, stream.name, result.sync_day, since)):
+            if stream.sync_mode == "incremental_append_dedup" and batch.num_rows:
+                raw_writer.delete_keys(connection, source, stream, batch)
+            rows += raw_writer.insert_batch(
+                connection,
+                source,
+                stream,
+                batch,
+                extracted_at=extracted_at,
+                sync_id=result.sync_id,
+                generation_id=generation_id,
+                raw_id_seed=scenario.seed,
+                raw_id_key=zlib.crc32(f"{source.name}.{stream.name}".encode()) * 1_000_000
+                + result.sync_id * 1_000
+                + chunk_index,
+            )
+            bytes_ += batch.nbytes
+            if stream.is_incremental and batch.num_rows:
+                batch_max = max(value for value in batch[stream.cursor_field].to_pylist() if value is not None)
+                new_cursor = batch_max if new_cursor is None else max(new_cursor, batch_max)
+        _save_stream_state(connection, source, stream, new_cursor, generation_id)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    result.rows_per_stream[stream.name] = rows
+    result.rows_synced += rows
+    result.bytes_synced += bytes_
+
+
+def run_sync(
+    duckdb_path: str | Path,
+    source_name: str,
+    sync_day: dt.date,
+    scenario: Scenario | None = None,
+    fail_after_streams: int | None = None,
+) -> SyncResult:
+    """Land in the DuckDB file what the source's Airbyte connection syncs early on sync_day
+    (shop data complete through sync_day - 1). With fail_after_streams=k, the first k streams
+    land and the sync then raises SyncFailed, as a sync that dies part way."""
+    sources = load_sources()
+    if source_name not in sources:
+        raise KeyError(f"no source {source_name!r} in sources.yaml; sources: {sorted(sources)}")
+    source = sources[source_name]
+    path = Path(duckdb_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as connection:
+        _ensure_state(connection)
+        world = _resolve_scenario(connection, scenario, sync_day, path)
+        (last_id,) = connection.execute(
+            f"SELECT coalesce(max(sync_id), 0) FROM {STATE_SCHEMA}.sync_runs WHERE source_name = ?", [source_name]
+        ).fetchone()
+        result = SyncResult(
+            sync_id=last_id + 1,
+            source_name=source_name,
+            sync_day=sync_day,
+            extracted_at=calendar.extraction_start(world, sync_day),
+        )
+        error = None
+        try:
+            for index, stream in enumerate(source.streams):
+                if fail_after_streams is not None and index >= fail_after_streams:
+                    raise SyncFailed(
+                        f"simulated failure of the {source_name} sync of {sync_day} after {index} of "
+                        f"{len(source.streams)} streams (landed: {list(result.rows_per_stream)})"
+                    )
+                _sync_stream(connection, world, source, stream, result, index)
+        except BaseException as failure:
+            error = failure
+            raise
+        finally:
+            connection.execute(
+                f"INSERT INTO {STATE_SCHEMA}.sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    result.sync_id,
+                    source_name,
+                    sync_day,
+                    result.extracted_at,
+                    "succeeded" if error is None else "failed",
+                    result.rows_synced,
+                    result.bytes_synced,
+                    json.dumps(result.rows_per_stream),
+                    None if error is None else str(error),
+                ],
+            )
+    return result

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from standin.airbyte_api.server import DEFAULT_CLIENT_ID, AirbyteApiStandin
+from standin.simulator import Scenario
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", help="default: a random one, printed at start")
     parser.add_argument("--api-base-path", default="/v1", help="/v1 like Airbyte Cloud, /api/public/v1 like OSS")
-    parser.add_argument("--scenario", help="simulator scenario passed to standin.sync.run_sync")
+    parser.add_argument("--scenario", help="simulator Scenario as JSON (default: the simulator's default world)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         client_secret=args.client_secret,
         port=args.port,
         api_base_path=args.api_base_path,
-        scenario=args.scenario,
+        scenario=Scenario.from_json(args.scenario) if args.scenario else None,
     ).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

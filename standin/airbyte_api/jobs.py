@@ -13,9 +13,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from standin.airbyte_api.connections import StandinConnection
 from standin.airbyte_api.faults import ConnectionFaults
+
+if TYPE_CHECKING:
+    from standin.simulator import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,9 @@ class Job:
         return response
 
 
-def run_job(job: Job, faults: ConnectionFaults, duckdb_path: Path, writer_lock: threading.Lock, scenario) -> None:
+def run_job(
+    job: Job, faults: ConnectionFaults, duckdb_path: Path, writer_lock: threading.Lock, scenario: Scenario | None
+) -> None:
     """The job's whole life; runs on the job's own thread. Never raises: failures become the job's status."""
     try:
         if faults.queued_seconds:

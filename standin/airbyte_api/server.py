@@ -35,11 +35,15 @@ from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from standin.airbyte_api.connections import StandinConnection, connections_from_sources
 from standin.airbyte_api.faults import ConnectionFaults
 from standin.airbyte_api.jobs import Job, run_job
+
+if TYPE_CHECKING:
+    from standin.simulator import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ class AirbyteApiStandin:
         host: str = "127.0.0.1",
         port: int = 0,
         api_base_path: str = "/v1",
-        scenario: str | None = None,
+        scenario: Scenario | None = None,
     ) -> None:
         self.duckdb_path = Path(duckdb_path)
         self.connections = dict(connections) if connections is not None else connections_from_sources()

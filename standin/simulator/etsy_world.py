@@ -173,7 +173,7 @@ ADJECTIVES = np.array(
 SIZE_PRICE_STEP = 0.22  # each size up costs 22 % more
 
 PAYMENT_METHODS = np.array(["cc", "paypal", "apple_pay", "google_pay", "klarna", "other"])
-PAYMENT_METHOD_WEIGHTS = np.array([0.62, 0.20, 0.08, 0.04, 0.04, 0.02])
+PAYMENT_METHOD_WEIGHTS = np.array([0.61, 0.20, 0.08, 0.04, 0.04, 0.03])
 CARRIERS = np.array(["usps", "royal-mail", "la-poste", "canada-post", "australia-post", "dhl"])
 CARRIER_OF_COUNTRY = {"US": 0, "GB": 1, "FR": 2, "CA": 3, "AU": 4, "DE": 5}
 

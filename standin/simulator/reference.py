@@ -46,9 +46,9 @@ GA4_INTEGER_METRICS = frozenset(
 DUCKDB_TYPE_OF_AIRBYTE_TYPE = {
     "string": "VARCHAR",
     "integer": "BIGINT",
-    "number": "DECIMAL(38, 9)",
+    "number": "DECIMAL(38,9)",
     "boolean": "BOOLEAN",
-    "date-time": "TIMESTAMPTZ",
+    "date-time": "TIMESTAMP WITH TIME ZONE",
     "date": "DATE",
     "object": "JSON",
     "array": "JSON",

@@ -1,0 +1,68 @@
+"""Compile the dbt project for the `bigquery` target with no GCP credentials or network.
+
+`dbt compile` on BigQuery opens a connection (oauth looks up application default
+credentials) and, for incremental models, asks BigQuery whether the table exists. Here the
+connection is a stand-in that never talks to Google and the existence check answers from
+`--existing`: compile once with every relation absent (full-build SQL) and once with every
+relation present (the incremental branches). Run as a script, so the patches stay in its
+own process:
+
+    python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dbt.adapters.bigquery.connections import BigQueryConnectionManager
+from dbt.adapters.bigquery.impl import BigQueryAdapter
+from dbt.adapters.contracts.connection import ConnectionState
+from dbt.cli.main import dbtRunner
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "include" / "dbt"
+
+
+class OfflineHandle:
+    def close(self) -> None:
+        pass
+
+
+def open_offline(cls, connection):
+    connection.handle = OfflineHandle()
+    connection.state = ConnectionState.OPEN
+    return connection
+
+
+def compile_offline(target_path: Path, relations_exist: bool) -> bool:
+    BigQueryConnectionManager.open = classmethod(open_offline)
+
+    def get_relation(self, database, schema, identifier, **_):
+        if not relations_exist:
+            return None
+        return self.Relation.create(database=database, schema=schema, identifier=identifier, type="table")
+
+    BigQueryAdapter.get_relation = get_relation
+    os.environ["DBT_TARGET"] = "bigquery"
+    os.chdir(DBT_PROJECT_DIR)
+    result = dbtRunner().invoke(
+        [
+            "compile",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--no-populate-cache",
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path / "logs"),
+            "--quiet",
+        ]
+    )
+    if not result.success:
+        print(f"dbt compile failed: {result.exception}", file=sys.stderr)
+    return result.success
+
+
+if __name__ == "__main__":
+    sys.exit(0 if compile_offline(Path(sys.argv[1]), "--existing" in sys.argv[2:]) else 1)

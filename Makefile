@@ -47,3 +47,6 @@ lint: venv  ## ruff
 
 clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
 	rm -rf .airflow data include/dbt/target include/dbt/logs build
+
+bench-data: venv  ## scale benchmark: simulate 1M orders + 2 years of GA4/Instagram into DuckDB (rows/s, peak memory)
+	$(PY) -m bench.bench_generate

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
 
 from shop_analytics.config import Source, Stream, load_sources
 from standin import raw_writer
@@ -112,7 +114,13 @@ def lookback_start(cursor, lookback_days: int):
 
 
 def _sync_stream(
-    connection, scenario: Scenario, source: Source, stream: Stream, result: SyncResult, index: int
+    connection,
+    scenario: Scenario,
+    source: Source,
+    stream: Stream,
+    result: SyncResult,
+    index: int,
+    on_batch: Callable[[str, int], None] | None,
 ) -> None:
     raw_writer.ensure_table(connection, source, stream)
     cursor, generation = _stream_state(connection, source, stream)
@@ -147,8 +155,10 @@ def _sync_stream(
                 + chunk_index,
             )
             bytes_ += batch.nbytes
+            if on_batch is not None:
+                on_batch(stream.name, batch.num_rows)
             if stream.is_incremental and batch.num_rows:
-                batch_max = max(value for value in batch[stream.cursor_field].to_pylist() if value is not None)
+                batch_max = pc.max(batch[stream.cursor_field]).as_py()
                 new_cursor = batch_max if new_cursor is None else max(new_cursor, batch_max)
         _save_stream_state(connection, source, stream, new_cursor, generation_id)
         connection.execute("COMMIT")
@@ -166,10 +176,12 @@ def run_sync(
     sync_day: dt.date,
     scenario: Scenario | None = None,
     fail_after_streams: int | None = None,
+    on_batch: Callable[[str, int], None] | None = None,
 ) -> SyncResult:
     """Land in the DuckDB file what the source's Airbyte connection syncs early on sync_day
     (shop data complete through sync_day - 1). With fail_after_streams=k, the first k streams
-    land and the sync then raises SyncFailed, as a sync that dies part way."""
+    land and the sync then raises SyncFailed, as a sync that dies part way. on_batch(stream,
+    rows) is called after each landed batch (progress reporting)."""
     sources = load_sources()
     if source_name not in sources:
         raise KeyError(f"no source {source_name!r} in sources.yaml; sources: {sorted(sources)}")
@@ -196,7 +208,7 @@ def run_sync(
                         f"simulated failure of the {source_name} sync of {sync_day} after {index} of "
                         f"{len(source.streams)} streams (landed: {list(result.rows_per_stream)})"
                     )
-                _sync_stream(connection, world, source, stream, result, index)
+                _sync_stream(connection, world, source, stream, result, index, on_batch)
         except BaseException as failure:
             error = failure
             raise

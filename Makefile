@@ -50,3 +50,6 @@ clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
 
 bench-data: venv  ## scale benchmark: simulate 1M orders + 2 years of GA4/Instagram into DuckDB (rows/s, peak memory)
 	$(PY) -m bench.bench_generate
+
+bench-dbt: venv  ## scale benchmark of the sales models: full dbt build on ~1M orders, then one daily incremental run
+	$(PY) -m bench.bench_dbt

@@ -1,6 +1,7 @@
 {#- One row per order and Etsy fee type it carries: the ledger's actual amount where the
-    ledger allocates one to the order, otherwise (for estimable types) an estimate from the
-    dated fee schedule, flagged is_estimated. Fees are positive costs (the ledger debits
+    ledger allocates one to the order, otherwise (for estimable types) the amount the dated
+    fee schedule gives, flagged is_estimated. Both are kept side by side, so a schedule
+    that drifted from what Etsy charges shows. Fees are positive costs (the ledger debits
     them as negative amounts; fee credits on refunds reduce them). -#}
 with ledger_allocations as (
     select * from {{ ref('int_sales__ledger_allocations') }}
@@ -59,7 +60,7 @@ order_fee_bases as (
     where not orders.is_canceled
 ),
 
-estimated_fees as (
+scheduled_fees_including_zero as (
     select
         order_fee_bases.receipt_id,
         fee_schedule.fee_type,
@@ -85,26 +86,28 @@ estimated_fees as (
         and (fee_schedule.seller_country is null or fee_schedule.seller_country = order_fee_bases.shop_country_code)
 ),
 
-final as (
+scheduled_fees as (
     select
         receipt_id,
         fee_type,
-        fee_amount,
-        false as is_estimated
-    from actual_fees
+        fee_amount
+    from scheduled_fees_including_zero
+    -- A zero fee (free shipping: no shipping transaction fee) is no fee: Etsy posts no entry.
+    where fee_amount <> 0
+),
 
-    union all
-
+final as (
     select
-        estimated_fees.receipt_id,
-        estimated_fees.fee_type,
-        estimated_fees.fee_amount,
-        true as is_estimated
-    from estimated_fees
-    left join actual_fees
-        on estimated_fees.receipt_id = actual_fees.receipt_id
-        and estimated_fees.fee_type = actual_fees.fee_type
-    where actual_fees.receipt_id is null
+        coalesce(actual_fees.receipt_id, scheduled_fees.receipt_id) as receipt_id,
+        coalesce(actual_fees.fee_type, scheduled_fees.fee_type) as fee_type,
+        coalesce(actual_fees.fee_amount, scheduled_fees.fee_amount) as fee_amount,
+        actual_fees.fee_amount as ledger_fee_amount,
+        scheduled_fees.fee_amount as scheduled_fee_amount,
+        actual_fees.receipt_id is null as is_estimated
+    from actual_fees
+    full outer join scheduled_fees
+        on actual_fees.receipt_id = scheduled_fees.receipt_id
+        and actual_fees.fee_type = scheduled_fees.fee_type
 )
 
 select * from final

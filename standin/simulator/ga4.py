@@ -227,7 +227,7 @@ def _report(
 
 
 def _dimension_report(
-    traffic_: DayTraffic, sessions: np.ndarray, day_positions: np.ndarray, offset: int
+    traffic_: DayTraffic, sessions: np.ndarray, offset: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Rows with sessions > 0 of a (days x values) session matrix, with their session metrics."""
     rows, columns = np.nonzero(sessions)
@@ -258,7 +258,7 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
         metrics["active1DayUsers"] = metrics["totalUsers"]
         return _report(shop, report, traffic_.days, {}, metrics)
     if report == "traffic_sources":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_source, day_rows, 1)
+        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_source, 1)
         dims = {
             "sessionSource": np.array([s for s, *_ in sources])[columns],
             "sessionMedium": np.array([m for _, m, *_ in sources])[columns],
@@ -269,7 +269,7 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
         by_channel = np.zeros((traffic_.days.size, len(CHANNELS)), dtype=np.int64)
         for source, channel in enumerate(channel_of_source):
             by_channel[:, channel] += traffic_.by_source[:, source]
-        days, rows, columns, metrics = _dimension_report(traffic_, by_channel, day_rows, 20)
+        days, rows, columns, metrics = _dimension_report(traffic_, by_channel, 20)
         engaged = np.round(metrics["sessions"] * (1 - metrics["bounceRate"])).astype(np.int64)
         events_per_session = _row_ratios(traffic_, rows, columns, 20)["events_per_session"]
         event_count = np.round(metrics["sessions"] * events_per_session).astype(np.int64)
@@ -284,7 +284,7 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
         )
         return _report(shop, report, days, {"sessionDefaultChannelGrouping": np.array(CHANNELS)[columns]}, metrics)
     if report == "devices":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_device, day_rows, 40)
+        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_device, 40)
         dims = {
             "deviceCategory": np.array([d for d, *_ in DEVICES])[columns],
             "operatingSystem": np.array([o for _, o, *_ in DEVICES])[columns],
@@ -292,7 +292,7 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
         }
         return _report(shop, report, days, dims, metrics)
     if report == "locations":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_location, day_rows, 50)
+        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_location, 50)
         places = _locations(shop)
         dims = {
             "region": np.array([r for r, *_ in places])[columns],

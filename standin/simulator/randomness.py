@@ -15,8 +15,6 @@ PART_INSTAGRAM_POSTS = 4
 PART_INSTAGRAM_STORIES = 5
 PART_INSTAGRAM_ACCOUNT = 6
 PART_GA4 = 7
-PART_SHOP = 8
-PART_RAW_IDS = 9
 
 
 def block_rng(seed: int, part: int, *coordinates: int) -> np.random.Generator:

@@ -34,3 +34,13 @@
         newUsers as new_users,
         totalUsers as total_users
 {%- endmacro %}
+
+{#- GA4 keeps processing a day for about two days: a row whose latest extract was taken
+    within that window holds provisional counts (the connector's lookback re-sends it
+    settled). Breakdown reports are rounded separately while provisional, so exact
+    reconciliations only hold on settled rows. Reads the raw `date` and
+    `_airbyte_extracted_at` columns of a GA4 stream. -#}
+{% macro ga4_is_provisional() -%}
+    {{ date_diff_days(parse_yyyymmdd('date'), 'cast(' ~ timestamptz_to_utc('_airbyte_extracted_at') ~ ' as date)') }}
+        <= {{ var('ga4_processing_days', 2) }}
+{%- endmacro %}

@@ -40,7 +40,8 @@ classified as (
         traffic_sources.session_duration_seconds,
         traffic_sources.page_views,
         traffic_sources.new_users,
-        traffic_sources.total_users
+        traffic_sources.total_users,
+        traffic_sources.is_provisional
     from traffic_sources
     left join shop_accounts
         on traffic_sources.ga4_property_id = shop_accounts.ga4_property_id

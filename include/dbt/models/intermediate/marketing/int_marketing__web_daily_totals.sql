@@ -24,7 +24,8 @@ final as (
         website_overviews.session_duration_seconds,
         website_overviews.page_views,
         website_overviews.new_users,
-        website_overviews.total_users
+        website_overviews.total_users,
+        website_overviews.is_provisional
     from website_overviews
     left join shop_accounts
         on website_overviews.ga4_property_id = shop_accounts.ga4_property_id

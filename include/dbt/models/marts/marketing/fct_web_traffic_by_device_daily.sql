@@ -28,7 +28,8 @@ final as (
         devices.session_duration_seconds,
         devices.page_views,
         devices.new_users,
-        devices.total_users
+        devices.total_users,
+        devices.is_provisional
     from devices
     left join shop_accounts
         on devices.ga4_property_id = shop_accounts.ga4_property_id

@@ -28,7 +28,8 @@ final as (
         locations.session_duration_seconds,
         locations.page_views,
         locations.new_users,
-        locations.total_users
+        locations.total_users,
+        locations.is_provisional
     from locations
     left join shop_accounts
         on locations.ga4_property_id = shop_accounts.ga4_property_id

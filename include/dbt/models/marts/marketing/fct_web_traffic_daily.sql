@@ -25,7 +25,8 @@ final as (
         session_duration_seconds,
         page_views,
         new_users,
-        total_users
+        total_users,
+        is_provisional
     from traffic_sources
 
 )

@@ -19,6 +19,7 @@ final as (
         cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
         {{ parse_yyyymmdd('date') }} as date_day,
         active1DayUsers as active_users,
+        {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

@@ -22,6 +22,7 @@ final as (
         {{ ga4_dimension('operatingSystem') }} as operating_system,
         {{ ga4_dimension('browser') }} as browser,
         {{ ga4_session_metrics() }},
+        {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

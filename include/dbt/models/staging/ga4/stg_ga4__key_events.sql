@@ -22,6 +22,7 @@ final as (
         conversions as key_events,
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
+        {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

@@ -24,6 +24,7 @@ final as (
         {{ ga4_dimension('pagePathPlusQueryString') }} as page_path,
         screenPageViews as page_views,
         cast(bounceRate as {{ dbt.type_numeric() }}) as page_bounce_rate,
+        {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

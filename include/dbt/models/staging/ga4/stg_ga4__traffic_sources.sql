@@ -21,6 +21,7 @@ final as (
         {{ ga4_dimension('sessionSource') }} as session_source,
         {{ ga4_dimension('sessionMedium') }} as session_medium,
         {{ ga4_session_metrics() }},
+        {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

@@ -2,7 +2,7 @@
 
     with running_airbyte_standin(duckdb_path=..., today=date(...)) as airbyte:
         airbyte.url, airbyte.client_id, airbyte.client_secret   # the Airflow connection's fields
-        airbyte.set_faults(connection_id, queued_seconds=5)      # see ConnectionFaults
+        airbyte.set_faults(connection_id, queued_polls=3)        # see ConnectionFaults
         airbyte.set_today(date(...))                             # the day new jobs sync as of
 
 `python -m standin.airbyte_api --help` runs it on its own.

@@ -17,8 +17,9 @@ class ConnectionFaults:
     job_fails: bool = False
     # The job ends `cancelled` after it started running (e.g. someone cancelled it in Airbyte's UI).
     job_cancelled: bool = False
-    # The job waits this long in `queued` before running (Airbyte Cloud at its capacity limit).
-    queued_seconds: float = 0.0
+    # The job stays `queued` (Airbyte Cloud at its capacity limit) until it has answered this many
+    # status reads with `queued`: counted in the client's polls, so tests need no clock.
+    queued_polls: int = 0
     # The job stays `running` until it is cancelled.
     never_finishes: bool = False
     # The sync lands this many streams, then fails: a partial sync (passed to standin.sync.run_sync).

@@ -55,7 +55,11 @@ class Job:
     rows_synced: int | None = None
     bytes_synced: int | None = None
     failure: str | None = None
+    queued_polls: int = 0
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    left_queue: threading.Event = field(default_factory=threading.Event)
+    # Every status a GET /jobs/{jobId} answered, in order: what the client was told.
+    statuses_served: list[str] = field(default_factory=list)
 
     @property
     def in_progress(self) -> bool:
@@ -66,6 +70,18 @@ class Job:
         self.last_updated_at = datetime.now(UTC)
         if status not in IN_PROGRESS:
             self.finished_at = self.last_updated_at
+
+    def request_cancel(self) -> None:
+        self.cancel_requested.set()
+        self.left_queue.set()
+
+    def serve(self) -> dict:
+        """The JobResponse for a status read, counted towards the `queued_polls` fault."""
+        response = self.to_json()
+        self.statuses_served.append(response["status"])
+        if self.statuses_served.count(QUEUED) >= self.queued_polls:
+            self.left_queue.set()
+        return response
 
     def to_json(self) -> dict:
         """A JobResponse, as Airbyte's public API sends it."""
@@ -90,9 +106,10 @@ def run_job(
 ) -> None:
     """The job's whole life; runs on the job's own thread. Never raises: failures become the job's status."""
     try:
-        if faults.queued_seconds:
+        if job.queued_polls:
             job.move_to(QUEUED)
-            if job.cancel_requested.wait(faults.queued_seconds):
+            job.left_queue.wait()
+            if job.cancel_requested.is_set():
                 job.move_to(CANCELLED)
                 return
         job.move_to(RUNNING)

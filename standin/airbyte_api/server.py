@@ -142,7 +142,7 @@ class AirbyteApiStandin:
         with self._lock:
             for job in self._jobs.values():
                 if job.in_progress:
-                    job.cancel_requested.set()
+                    job.request_cancel()
             threads = list(self._job_threads)
         for thread in threads:
             thread.join(job_grace_seconds)
@@ -222,9 +222,14 @@ class AirbyteApiStandin:
             running = [job for job in self._jobs.values() if job.connection is connection and job.in_progress]
             if running:
                 raise ApiError(HTTPStatus.CONFLICT, f"A sync is already running for: {connection_id}")
-            job = Job(job_id=next(self._job_ids), connection=connection, sync_day=self._today)
-            self._jobs[job.job_id] = job
             faults = self._faults.get(connection_id, ConnectionFaults())
+            job = Job(
+                job_id=next(self._job_ids),
+                connection=connection,
+                sync_day=self._today,
+                queued_polls=faults.queued_polls,
+            )
+            self._jobs[job.job_id] = job
             thread = threading.Thread(
                 target=run_job,
                 args=(job, faults, self.duckdb_path, self._duckdb_writer_lock, self.scenario),
@@ -247,7 +252,7 @@ class AirbyteApiStandin:
     def cancel_job(self, job: Job) -> dict:
         if not job.in_progress:
             raise ApiError(HTTPStatus.CONFLICT, f"job {job.job_id} is already {job.status}; only running jobs cancel")
-        job.cancel_requested.set()
+        job.request_cancel()
         return job.to_json()
 
     def _connection(self, connection_id: str) -> StandinConnection:
@@ -325,7 +330,9 @@ def _handler_for(standin: AirbyteApiStandin) -> type[BaseHTTPRequestHandler]:
             if match and method in ("GET", "DELETE"):
                 job = standin.get_job(int(match.group(1)))
                 standin.suffer_faults(job.connection.connection_id)
-                return job.to_json() if method == "GET" else standin.cancel_job(job)
+                if method == "DELETE":
+                    return standin.cancel_job(job)
+                return job.serve()
             raise ApiError(HTTPStatus.NOT_FOUND, f"no route {method} {standin.api_base_path}{route}")
 
         def _admin(self, route: str, body: bytes) -> dict | list:

@@ -5,6 +5,7 @@ with the real extract factory."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -95,6 +96,46 @@ def build_extract_dag(
                 max_consecutive_api_errors=max_consecutive_api_errors,
             )
     return dag
+
+
+def build_sensor_dag(
+    dag_id: str, source: Source, job_id: int, *, deferrable: bool, max_consecutive_api_errors: int = 3
+):
+    """A DAG of just the wait_for_sync sensor, for a job the test started itself."""
+    from airflow.sdk import DAG
+
+    from shop_analytics.extract import WaitForSourceSyncSensor
+
+    with DAG(dag_id=dag_id, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")) as dag:
+        WaitForSourceSyncSensor(
+            task_id="wait_for_sync",
+            source_name=source.name,
+            airbyte_job_id=job_id,
+            deferrable=deferrable,
+            timeout=60,
+            poke_interval=POLL_INTERVAL.total_seconds(),
+            max_consecutive_api_errors=max_consecutive_api_errors,
+            retries=0,
+        )
+    return dag
+
+
+@pytest.fixture
+def task_logs(capfd: pytest.CaptureFixture[str]):
+    """What the tasks (and triggers) logged so far: Airflow's task logger writes to the process's stdout."""
+    seen: list[str] = []
+
+    def read() -> str:
+        out, err = capfd.readouterr()
+        seen.extend((out, err))
+        return "".join(seen)
+
+    return read
+
+
+@pytest.fixture
+def dag_id(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"\W+", "_", request.node.name).strip("_")
 
 
 def _register(dag) -> None:

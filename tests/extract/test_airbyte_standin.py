@@ -118,7 +118,7 @@ def test_clock_sets_the_sync_day_of_new_jobs(airbyte_conn, hook, sources):
 def test_admin_faults_endpoint_rejects_unknown_switches(airbyte_conn, sources):
     url = f"{airbyte_conn.admin_url}/faults/{sources['ga4'].airbyte_connection_id}"
     assert httpx.post(url, json={"job_explodes": True}).status_code == 400
-    assert httpx.post(url, json={"queued_seconds": 2}).json()["queued_seconds"] == 2
+    assert httpx.post(url, json={"queued_polls": 2}).json()["queued_polls"] == 2
 
 
 def test_oss_layout_works_with_the_default_token_path(tmp_path, monkeypatch, sources):
@@ -146,3 +146,16 @@ def test_a_sync_lands_rows_and_reports_them(airbyte_conn, hook, sources, duckdb_
     with duckdb.connect(str(duckdb_path), read_only=True) as db:
         landed = db.execute("select count(*) from raw_instagram.users").fetchone()[0]
     assert landed > 0
+
+
+def test_a_token_path_without_the_api_version_misses_the_token_endpoint(airbyte, monkeypatch):
+    """docs/airbyte.md: leave the token URL empty; `applications/token` resolves beside the API, not in it."""
+    from airflow.providers.airbyte.hooks.airbyte import AirbyteHook
+
+    monkeypatch.setenv("AIRFLOW_CONN_AIRBYTE_DEFAULT", airbyte_connection(airbyte, schema="applications/token"))
+    ok, message = AirbyteHook().test_connection()  # /health needs no token: the misconfiguration hides here
+    assert ok
+    from airflow.sdk.exceptions import AirflowException
+
+    with pytest.raises(AirflowException, match="404 from token endpoint"):
+        AirbyteHook().get_job_details(1001)

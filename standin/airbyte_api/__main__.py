@@ -1,7 +1,7 @@
 """`python -m standin.airbyte_api`: run the Airbyte API stand-in until interrupted.
 
 Prints one JSON line with what an Airflow `airbyte` connection needs (url, client id,
-secret, token path), then serves until SIGINT/SIGTERM.
+secret, token URL), then serves until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
                 "url": standin.url,
                 "client_id": standin.client_id,
                 "client_secret": standin.client_secret,
-                "token_path": "applications/token",
+                "token_url": standin.token_url,
                 "admin_url": standin.admin_url,
             }
         ),

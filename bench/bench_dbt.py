@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders to simulate when --base is missing")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    args.base = args.base.resolve()  # dbt runs from the dbt project folder
     if not args.base.exists():
         land_history(args.base, args.orders)
 

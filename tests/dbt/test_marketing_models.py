@@ -497,3 +497,37 @@ def test_sales_of_a_day_without_sessions_are_unattributed_not_lost(mutated_proje
     assert overview["has_web_data"] is False
     assert overview["sessions"] == 0 and overview["conversion_rate"] is None
     assert overview["orders"] == facts["lost_day_orders"]
+
+
+def test_malformed_ga4_values_fail_loudly(dbt_project, tmp_path):
+    """A date GA4 never sends and a bounce rate in percent (45 instead of 0.45) stop the build
+    with errors naming the model, rather than turning into nulls or silently wrong counts."""
+    project = DbtProject(tmp_path / "shop_analytics.duckdb", tmp_path)
+    shutil.copy(dbt_project.duckdb_path, project.duckdb_path)
+    with duckdb.connect(str(project.duckdb_path)) as connection:
+        connection.execute(
+            """
+            update raw_ga4.website_overview set date = '2026-01-0'
+            where _airbyte_raw_id = (select min(_airbyte_raw_id) from raw_ga4.website_overview)
+            """
+        )
+        connection.execute(
+            """
+            update raw_ga4.traffic_sources set bounceRate = 45
+            where _airbyte_raw_id = (select min(_airbyte_raw_id) from raw_ga4.traffic_sources where sessions > 10)
+            """
+        )
+    completed = project.run(
+        "build",
+        "--select",
+        "stg_ga4__website_overviews",
+        "stg_ga4__traffic_sources",
+        "--indirect-selection",
+        "cautious",
+        check=False,
+    )
+    assert completed.returncode != 0
+    output = completed.stdout
+    assert "Could not parse string" in output and "stg_ga4__website_overviews" in output
+    failed = {result["unique_id"] for result in project.run_results() if result["status"] in ("fail", "error")}
+    assert any("stg_ga4__traffic_sources_bounced_sessions_between" in unique_id for unique_id in failed), failed

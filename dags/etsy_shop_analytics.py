@@ -56,7 +56,8 @@ with DAG(
     # for their own sync's success, so a failed source stops only what is built on it.
     syncs_done = EmptyOperator(task_id="all_syncs_done", trigger_rule="all_done")
     transform = dbt_task_group(settings)
+    syncs_done >> transform
     for source in load_sources().values():
         extract = extract_task_group(source, airbyte_conn_id=settings.airbyte_conn_id)
         extract >> syncs_done
-        [extract, syncs_done] >> source_tasks(transform, source.name)
+        extract >> source_tasks(transform, source.name)

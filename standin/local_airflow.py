@@ -53,7 +53,6 @@ class LocalAirflow:
             "host": airbyte_url,
             "login": client_id,
             "password": client_secret,
-            "schema": "applications/token",
             "extra": {"timeout": AIRBYTE_REQUEST_TIMEOUT_SECONDS},
         }
         python_path = [str(REPO_ROOT / "plugins"), str(REPO_ROOT)]

@@ -34,6 +34,7 @@ def test_dbt_sources_declare_every_configured_stream_with_its_freshness():
         (dbt_source,) = [s for s in declared if s["name"] == source.name]
         tables = {t["name"] for t in dbt_source["tables"]}
         assert tables == {s.name for s in source.streams}, f"{path} vs {SOURCES_FILE}"
+        assert source.raw_schema in dbt_source["schema"]
         freshness = dbt_source["config"]["freshness"]
         assert freshness["warn_after"] == {"count": source.warn_after_hours, "period": "hour"}
         assert freshness["error_after"] == {"count": source.error_after_hours, "period": "hour"}

@@ -61,6 +61,8 @@ def dbt_task_group(settings: Settings, group_id: str = "transform", **task_group
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
             source_rendering_behavior=SourceRenderingBehavior.ALL,
+            # A relationships test needs both its models: run it once both are built.
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"vars": DATA_INTERVAL_VARS, "install_deps": False},
         **task_group_kwargs,

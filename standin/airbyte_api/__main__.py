@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m standin.airbyte_api", description=__doc__)
     parser.add_argument("--duckdb-path", type=Path, required=True, help="the DuckDB file syncs land in")
     parser.add_argument("--today", type=date.fromisoformat, required=True, help="the day jobs sync as of")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind; 0.0.0.0 inside a container")
     parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", help="default: a random one, printed at start")
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         args.today,
         client_id=args.client_id,
         client_secret=args.client_secret,
+        host=args.host,
         port=args.port,
         api_base_path=args.api_base_path,
         scenario=Scenario.from_json(args.scenario) if args.scenario else None,

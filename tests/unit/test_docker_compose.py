@@ -2,6 +2,7 @@
 specification and check that what it refers to exists and agrees with the project."""
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -49,8 +50,13 @@ def test_airflow_reaches_the_standin_where_it_listens(compose):
 def test_standin_command_line_is_accepted_by_the_standin(compose):
     args = shlex.split(compose["services"]["airbyte-standin"]["command"])
     assert args[:3] == ["python", "-m", "standin.airbyte_api"]
+    python_path = os.pathsep.join([str(REPO_ROOT / "plugins"), str(REPO_ROOT)])
     usage = subprocess.run(
-        [sys.executable, "-m", "standin.airbyte_api", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "standin.airbyte_api", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": python_path},
     ).stdout
     for flag in (arg for arg in args[3:] if arg.startswith("--")):
         assert flag in usage, f"standin.airbyte_api has no {flag}"

@@ -53,3 +53,9 @@ bench-data: venv  ## scale benchmark: simulate 1M orders + 2 years of GA4/Instag
 
 bench-dbt: venv  ## scale benchmark of the sales models: full dbt build on ~1M orders, then one daily incremental run
 	$(PY) -m bench.bench_dbt
+
+test-dbt-unit: venv  ## dbt unit tests (dbt test --select test_type:unit) on a landed, built DuckDB; `make test` runs them too
+	$(PY) -m pytest -q tests/quality/test_dbt_unit_tests.py
+
+test-quality: venv manifest  ## data quality: bad-input catalogue, write-audit-publish, dbt unit tests
+	$(PY) -m pytest -q tests/quality

@@ -15,6 +15,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from shop_analytics.config import Settings, load_sources
 from shop_analytics.extract import extract_task_group
+from shop_analytics.publish import audit_and_publish_tasks
 from shop_analytics.transform import dbt_task_group, source_tasks
 
 DOC_MD = """
@@ -61,3 +62,10 @@ with DAG(
         extract = extract_task_group(source, airbyte_conn_id=settings.airbyte_conn_id)
         extract >> syncs_done
         extract >> source_tasks(transform, source.name)
+
+    # --- write-audit-publish (data quality; shop_analytics.publish) ---
+    # Unit tests, then the reporting tables Looker Studio reads, replaced only when every
+    # dbt test of the run passed (trigger rule all_success).
+    unit_tests, _publish = audit_and_publish_tasks(transform, settings)
+    transform >> unit_tests
+    # --- end write-audit-publish ---

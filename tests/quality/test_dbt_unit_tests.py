@@ -1,0 +1,26 @@
+"""The dbt unit tests (`unit_tests:` in the models' yml) run and pass. Cosmos renders no task
+for them: the DAG runs them in its dbt_unit_tests task (shop_analytics.publish), CI here.
+dbt reads the columns of a unit-tested model's parents from the warehouse, so they run on
+the built base project."""
+
+from __future__ import annotations
+
+from shop_analytics.publish import UNIT_TEST_SELECTOR
+
+# The logic that is easy to get wrong, one unit test (at least) each.
+EXPECTED_UNIT_TESTS = {
+    "base_etsy__receipts_keeps_the_latest_airbyte_resend",  # dedup of Airbyte re-sends
+    "stg_etsy__receipts_money_and_shop_local_dates",  # Money, epoch and time-zone dating
+    "int_sales__customer_orders_new_vs_returning",
+    "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
+    "int_ga4__traffic_sources_classified_channel_mapping",
+    "int_instagram__post_insights_daily_deltas",
+}
+
+
+def test_dbt_unit_tests_pass(published_base):
+    completed = published_base.run("test", "--select", UNIT_TEST_SELECTOR, check=False)
+    results = {result["unique_id"].split(".")[-1]: result["status"] for result in published_base.run_results()}
+    assert set(results) >= EXPECTED_UNIT_TESTS, f"unit tests missing: {EXPECTED_UNIT_TESTS - set(results)}"
+    failing = {name: status for name, status in results.items() if status != "pass"}
+    assert not failing, f"{failing}\n{completed.stdout[-5000:]}"

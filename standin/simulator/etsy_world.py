@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
 from standin.simulator import calendar, fees, instagram
 from standin.simulator.randomness import PART_BUYERS, PART_CATALOGUE, PART_ORDERS, block_rng
-from standin.simulator.scenario import Scenario, ShopAccount
+from standin.simulator.scenario import Scenario, ShopAccount, load_shop_accounts
 
 DAY = calendar.SECONDS_PER_DAY
 HOUR = 3600
@@ -418,7 +418,9 @@ def _month_orders(
     return order, item
 
 
-@cache
+# Every shop of one world and day: an Etsy sync reads each shop once per stream, and the
+# long-running Airbyte stand-in, syncing day after day, must not keep every past day's orders.
+@lru_cache(maxsize=len(load_shop_accounts()))
 def shop_orders(scenario: Scenario, shop: ShopAccount, last_day: dt.date) -> ShopOrders:
     """All orders of the shop from history_start through the end of last_day's month, with
     their money, lifecycle, reviews and fees."""

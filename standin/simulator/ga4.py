@@ -302,15 +302,15 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
         return _report(shop, report, days, dims, metrics)
     overview = _session_metrics(sessions, _row_ratios(traffic_, day_rows, everyone, 0))
     if report == "pages":
-        return _pages(scenario, shop, traffic_, overview, last_day)
+        return _pages(scenario, shop, traffic_, overview)
     if report in ("events_report", "conversions_report"):
         return _events(shop, report, traffic_, overview)
     raise KeyError(f"the GA4 simulator has no report {report!r}")
 
 
-def _pages(scenario: Scenario, shop: ShopAccount, traffic_: DayTraffic, overview: dict, last_day: dt.date) -> pa.Table:
-    orders = etsy_world.shop_orders(scenario, shop, last_day)
-    cat = orders.catalogue
+def _pages(scenario: Scenario, shop: ShopAccount, traffic_: DayTraffic, overview: dict) -> pa.Table:
+    # The listing pages need the catalogue only, not the shop's orders.
+    cat = etsy_world.catalogue(scenario, shop)
     top = np.argsort(-cat.popularity)[:TOP_LISTING_PAGES]
     name = etsy.shop_name(shop)
     paths = np.array(

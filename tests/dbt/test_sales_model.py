@@ -247,7 +247,7 @@ def test_unmapped_ledger_type_warns_and_is_kept(sales_copy):
     completed = sales_copy.run(
         "build",
         "--select",
-        "int_sales__ledger_entries+",
+        "stg_etsy__ledger_entries+",
         "--exclude",
         "path:models/marts/marketing",
         "path:models/marts/overview",

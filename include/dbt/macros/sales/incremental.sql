@@ -95,3 +95,52 @@
         or {{ sales_window_contains_timestamp('updated_at') }}
         or {{ sales_window_contains_timestamp('extracted_at') }}
 {%- endmacro %}
+
+{#- The shop-local days an incremental run of a staging model rebuilds, from its raw
+    source: days of records created, updated or landed (_airbyte_extracted_at) inside the
+    window, the same rule as sales_changed_order_dates. Only the few candidate rows get a
+    time-zone conversion: the epoch filter keeps a day of margin on each side. -#}
+{% macro sales_changed_source_dates(source_relation, created_epoch_column, updated_epoch_column=none) -%}
+    {%- set unix_epoch = modules.datetime.date(1970, 1, 1) -%}
+    {%- set start_epoch = (sales_window_start() - unix_epoch).days * 86400 -%}
+    {%- set end_epoch = none if sales_window_end() is none else (sales_window_end() - unix_epoch).days * 86400 -%}
+    select distinct changed_date
+    from (
+        select
+            {{ local_date(epoch_to_timestamp('raw_records.' ~ created_epoch_column), 'shop_accounts.shop_time_zone') }} as changed_date,
+            {{ timestamptz_to_utc('raw_records._airbyte_extracted_at') }} as extracted_at
+            {%- if updated_epoch_column %},
+            raw_records.{{ updated_epoch_column }} as updated_epoch
+            {%- endif %}
+        from {{ source_relation }} as raw_records
+        left join (
+            select cast(shop_id as string) as shop_id, shop_time_zone from {{ ref('shop_accounts') }}
+        ) as shop_accounts
+            on cast(raw_records.shop_id as string) = shop_accounts.shop_id
+        where (raw_records.{{ created_epoch_column }} >= {{ start_epoch - 86400 }}
+                {%- if end_epoch is not none %} and raw_records.{{ created_epoch_column }} < {{ end_epoch + 86400 }}{% endif %})
+            {%- if updated_epoch_column %}
+            or (raw_records.{{ updated_epoch_column }} >= {{ start_epoch }}
+                {%- if end_epoch is not none %} and raw_records.{{ updated_epoch_column }} < {{ end_epoch }}{% endif %})
+            {%- endif %}
+            or {{ sales_window_contains_timestamp(timestamptz_to_utc('raw_records._airbyte_extracted_at')) }}
+    ) as candidates
+    where {{ sales_window_contains_date('changed_date') }}
+        {%- if updated_epoch_column %}
+        or (updated_epoch >= {{ start_epoch }}{% if end_epoch is not none %} and updated_epoch < {{ end_epoch }}{% endif %})
+        {%- endif %}
+        or {{ sales_window_contains_timestamp('extracted_at') }}
+{%- endmacro %}
+
+{#- SQL predicate on a raw epoch column: the record may fall on one of the shop-local
+    `changed_dates` (a CTE of sales_changed_source_dates). A cheap integer filter on the
+    UTC day, one day either side for any time zone, applied before deduplication so
+    every version of a record on those days is kept; the exact local day is checked
+    after the time-zone conversion. -#}
+{% macro sales_epoch_near_changed_dates(epoch_column, changed_dates) -%}
+    cast(floor({{ epoch_column }} / 86400) as bigint) in (
+        select {{ date_diff_days("date '1970-01-01'", 'changed_date') }} + day_offset
+        from {{ changed_dates }}
+        cross join (select -1 as day_offset union all select 0 union all select 1) as day_offsets
+    )
+{%- endmacro %}

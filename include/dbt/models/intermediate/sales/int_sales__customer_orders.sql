@@ -3,6 +3,8 @@
     shifts the sequence of the customer's later orders, which a day-by-day rebuild would
     leave stale (dbt_shopify dropped incrementality for this). The columns are narrow, so
     the full pass is cheap. Canceled orders take no place in the sequence. -#}
+{{ config(materialized='table') }}
+
 with orders as (
     select
         receipt_id,

@@ -2,9 +2,19 @@
     order (a receipt, a transaction or a payment of one), allocated to that receipt.
     Rebuilt in full: the lookups change as receipts arrive after their fees, and a mapping
     fix must reach old entries. Entries of no order (listing fees, Etsy Ads, payouts) stay
-    here with a null receipt_id and count at shop level. -#}
+    here with a null receipt_id and count at shop level. A table: its readers (fees,
+    facts, reconciliation tests) read it once instead of re-running ten million joins. -#}
+{{ config(**sales_table_config('entry_date', ['shop_id', 'receipt_id'])) }}
+
 with ledger_entries as (
-    select * from {{ ref('int_sales__ledger_entries') }}
+    select
+        *,
+        -- Each lookup key only where the entry refers to that kind of record: a pure
+        -- equality join (a hash join; the type test inside the join condition made
+        -- DuckDB fall back to a nested loop over millions of rows).
+        case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
+        case when reference_type = 'payment' then reference_id end as payment_reference_id
+    from {{ ref('int_sales__ledger_entries') }}
 ),
 
 ledger_type_mapping as (
@@ -48,11 +58,9 @@ resolved as (
     left join ledger_type_mapping
         on ledger_entries.ledger_type = ledger_type_mapping.ledger_type
     left join order_items
-        on ledger_entries.reference_type = 'transaction'
-        and ledger_entries.reference_id = order_items.transaction_id
+        on ledger_entries.transaction_reference_id = order_items.transaction_id
     left join payments
-        on ledger_entries.reference_type = 'payment'
-        and ledger_entries.reference_id = payments.payment_id
+        on ledger_entries.payment_reference_id = payments.payment_id
 ),
 
 final as (

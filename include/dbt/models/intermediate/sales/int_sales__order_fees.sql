@@ -3,6 +3,8 @@
     fee schedule gives, flagged is_estimated. Both are kept side by side, so a schedule
     that drifted from what Etsy charges shows. Fees are positive costs (the ledger debits
     them as negative amounts; fee credits on refunds reduce them). -#}
+{{ config(materialized='table') }}
+
 with ledger_allocations as (
     select * from {{ ref('int_sales__ledger_allocations') }}
 ),

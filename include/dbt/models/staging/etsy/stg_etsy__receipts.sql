@@ -1,5 +1,18 @@
-with receipts as (
+{#- One row per receipt, incremental by shop-local order day (macros/sales/incremental.sql). -#}
+{{ config(**sales_incremental_config('created_date', ['shop_id', 'receipt_id'])) }}
+
+with
+{% if is_incremental() %}
+changed_dates as (
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
+),
+{% endif %}
+
+receipts as (
     select * from {{ ref('base_etsy__receipts') }}
+    {% if is_incremental() %}
+    where {{ sales_epoch_near_changed_dates('created_timestamp', 'changed_dates') }}
+    {% endif %}
 ),
 
 shop_accounts as (
@@ -23,14 +36,14 @@ renamed as (
         receipts.is_shipped,
         receipts.is_gift,
         {{ money_currency('receipts.grandtotal') }} as currency_code,
-        {{ money_amount('receipts.total_price') }} as total_price,
-        {{ money_amount('receipts.discount_amt') }} as discount_amount,
-        {{ money_amount('receipts.subtotal') }} as subtotal,
-        {{ money_amount('receipts.total_shipping_cost') }} as total_shipping_cost,
-        {{ money_amount('receipts.gift_wrap_price') }} as gift_wrap_price,
-        {{ money_amount('receipts.total_tax_cost') }} as total_tax_cost,
-        {{ money_amount('receipts.total_vat_cost') }} as total_vat_cost,
-        {{ money_amount('receipts.grandtotal') }} as grand_total,
+        {{ parsed_money_amount('receipts.total_price') }} as total_price,
+        {{ parsed_money_amount('receipts.discount_amt') }} as discount_amount,
+        {{ parsed_money_amount('receipts.subtotal') }} as subtotal,
+        {{ parsed_money_amount('receipts.total_shipping_cost') }} as total_shipping_cost,
+        {{ parsed_money_amount('receipts.gift_wrap_price') }} as gift_wrap_price,
+        {{ parsed_money_amount('receipts.total_tax_cost') }} as total_tax_cost,
+        {{ parsed_money_amount('receipts.total_vat_cost') }} as total_vat_cost,
+        {{ parsed_money_amount('receipts.grandtotal') }} as grand_total,
         -- Every amount of a receipt is in one currency; a receipt where they disagree fails
         -- a test instead of being summed into the wrong currency.
         coalesce(
@@ -53,6 +66,11 @@ final as (
         *,
         receipt_status = 'canceled' as is_canceled
     from renamed
+    {% if is_incremental() %}
+    -- A shop missing from shop_accounts has no day: kept, so its not_null test fails.
+    where created_date in (select changed_date from changed_dates)
+        or created_date is null
+    {% endif %}
 )
 
 select * from final

@@ -18,6 +18,7 @@ def build_and_publish(project: DbtProject, *build_args: str):
     """`dbt build`, then the publish operation only if the build passed (the DAG's trigger
     rule all_success). Returns the build's completed process."""
     built = project.run("build", *build_args, check=False)
+    project.build_results = project.run_results()  # run_results.json is the publish's next
     if built.returncode == 0:
         project.run(*publish_command())
     return built
@@ -39,10 +40,10 @@ def reporting_checksums(duckdb_path: Path) -> dict[str, tuple[int, str]]:
 
 
 def failed_nodes(project: DbtProject) -> dict[str, str]:
-    """unique_id -> status of the last invocation's nodes that did not pass (warnings pass)."""
+    """unique_id -> status of the last build's nodes that did not pass (warnings pass)."""
     return {
         result["unique_id"]: result["status"]
-        for result in project.run_results()
+        for result in project.build_results
         if result["status"] in ("fail", "error", "skipped", "runtime error")
     }
 

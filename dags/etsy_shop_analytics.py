@@ -10,13 +10,14 @@ from datetime import timedelta
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator
 from airflow.sdk import DAG
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from shop_analytics.config import Settings, load_sources
 from shop_analytics.extract import extract_task_group
 from shop_analytics.publish import audit_and_publish_tasks
-from shop_analytics.transform import dbt_task_group, source_tasks
+from shop_analytics.transform import dbt_task_group, reporting_assets, run_params, selected_sync_tasks, source_tasks
 
 DOC_MD = """
 ### Etsy shop analytics — daily
@@ -24,16 +25,18 @@ DOC_MD = """
 1. **extract**: one Airbyte sync per source (Etsy, GA4, Instagram), triggered
    asynchronously and awaited by a sensor. A failed sync fails its own task, naming the
    source, the Airbyte job id and its status.
-2. **transform**: the dbt project (`include/dbt`), one task per source table (with its
-   freshness check), model and its tests. It starts when every sync has ended; a source's
-   tables also need that source's sync to have succeeded, so a failed source stops the
-   models built on it and no others.
+2. **transform**: the dbt project (`include/dbt`). `dbt_producer_watcher` runs one
+   `dbt build` once every sync has ended; each source table (with its freshness check),
+   seed, model and model's tests is its own task showing that node's result. A source's
+   tables also need that source's sync to have succeeded: a failed source's models are
+   left out of the build and end `upstream_failed`; the other sources' models build.
 
 Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
 backfill a date range from the UI. Owner: the shop's data engineer (see README).
 """
 
 settings = Settings.from_env()
+sources = load_sources()
 
 with DAG(
     dag_id="etsy_shop_analytics",
@@ -52,20 +55,39 @@ with DAG(
     },
     tags=["etsy", "ga4", "instagram", "airbyte", "dbt"],
     doc_md=DOC_MD,
+    params=run_params(sources),
 ) as dag:
     # dbt starts once every sync has ended (succeeded or not): a source's tables also wait
     # for their own sync's success, so a failed source stops only what is built on it.
     syncs_done = EmptyOperator(task_id="all_syncs_done", trigger_rule="all_done")
-    transform = dbt_task_group(settings)
+    extracts = {
+        source.name: extract_task_group(
+            source,
+            airbyte_conn_id=settings.airbyte_conn_id,
+            poll_interval=timedelta(seconds=settings.airbyte_poll_seconds),
+        )
+        for source in sources.values()
+    }
+    # A manual run may sync a subset of sources: the others' extract is skipped, and so is
+    # every model reading them.
+    check_run_params = BranchPythonOperator(
+        task_id="check_run_params",
+        python_callable=selected_sync_tasks,
+        op_kwargs={"trigger_task_ids": {name: f"{group.group_id}.trigger_sync" for name, group in extracts.items()}},
+    )
+    transform = dbt_task_group(
+        settings, sync_task_ids={name: f"{group.group_id}.wait_for_sync" for name, group in extracts.items()}
+    )
     syncs_done >> transform
-    for source in load_sources().values():
-        extract = extract_task_group(source, airbyte_conn_id=settings.airbyte_conn_id)
-        extract >> syncs_done
-        extract >> source_tasks(transform, source.name)
+    for name, extract in extracts.items():
+        check_run_params >> extract >> syncs_done
+        extract >> source_tasks(transform, name)
 
     # --- write-audit-publish (data quality; shop_analytics.publish) ---
     # Unit tests, then the reporting tables Looker Studio reads, replaced only when every
     # dbt test of the run passed (trigger rule all_success).
-    unit_tests, _publish = audit_and_publish_tasks(transform, settings)
+    unit_tests, publish = audit_and_publish_tasks(transform, settings)
     transform >> unit_tests
     # --- end write-audit-publish ---
+    # Each reporting table is an Asset, updated when the publish step succeeds.
+    publish.outlets = reporting_assets()

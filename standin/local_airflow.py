@@ -2,11 +2,18 @@
 
 Shared by `make run` (standin.local_run) and the end-to-end tests, so both exercise the
 same path. Airflow runs in a subprocess with its own environment: nothing here imports
-airflow, and the caller's environment is never mutated.
+airflow at module level, and the caller's environment is never mutated.
+
+`python -m standin.local_airflow ARGS` is the `airflow` CLI with one change for `dags test`:
+every task of the run talks to one in-process Execution API. Airflow 3.2's `dag.test()`
+builds a new Execution API app (FastAPI + Cadwyn route generation, plus an event-loop
+thread) for every task, 2-3 s each on this 2-core machine: 6+ minutes of a ~150-task run
+spent starting servers. A real deployment has one long-lived API server; so does this.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -18,9 +25,12 @@ from datetime import date
 from pathlib import Path
 
 from shop_analytics.config import REPO_ROOT
+from shop_analytics.config.settings import LOCAL_DUCKDB_POOL
 
 DAG_ID = "etsy_shop_analytics"
 AIRBYTE_REQUEST_TIMEOUT_SECONDS = 60
+UI_LOGIN = ("admin", "admin")
+DBT_DOCS_DIR = REPO_ROOT / "build" / "dbt-docs"
 
 
 @dataclass
@@ -69,6 +79,8 @@ class LocalAirflow:
             "AIRFLOW_CONN_AIRBYTE_DEFAULT": json.dumps(airbyte_connection),
             "SHOP_ANALYTICS_DUCKDB_PATH": str(self.duckdb_path),
             "DBT_TARGET": "local",
+            # The stand-in's syncs take seconds: poll them as often (production polls every minute).
+            "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS": "2",
             # No phoning home: this machine (and many a Composer VPC) has no route out.
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -79,12 +91,48 @@ class LocalAirflow:
     def _airflow(self, env: dict[str, str], *args: str, log_path: Path) -> int:
         with log_path.open("a") as log:
             return subprocess.run(
-                [str(Path(sys.executable).with_name("airflow")), *args],
+                [sys.executable, "-m", "standin.local_airflow", *args],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 check=False,
             ).returncode
+
+    def ui_env(self, env: dict[str, str], port: int) -> dict[str, str]:
+        """The environment of `airflow standalone`: a fixed login, the dbt docs view, the port."""
+        username, password = UI_LOGIN
+        passwords_file = self.airflow_home / "simple_auth_manager_passwords.json"
+        return {
+            **env,
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            # Parallel tasks, as many as two cores carry.
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{username}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+            "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
+                {"shop_analytics": {"dir": str(DBT_DOCS_DIR), "name": "Etsy shop analytics"}}
+            ),
+            # Parse the DAG folder at once, not every 5 minutes.
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        }
+
+    def standalone(self, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+        """Start `airflow standalone` (scheduler, API server, DAG processor, triggerer): the caller stops it."""
+        self.ensure_metadata_db(env)
+        username, password = UI_LOGIN
+        Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).write_text(json.dumps({username: password}))
+        description = "DuckDB allows one writing process: one dbt task at a time"
+        if self._airflow(env, "pools", "set", LOCAL_DUCKDB_POOL, "1", description, log_path=log_path) != 0:
+            raise RuntimeError(f"`airflow pools set {LOCAL_DUCKDB_POOL}` failed: see {log_path}")
+        log = log_path.open("a")
+        return subprocess.Popen(
+            [sys.executable, "-m", "standin.local_airflow", "standalone"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def ensure_metadata_db(self, env: dict[str, str]) -> None:
         self.airflow_home.mkdir(parents=True, exist_ok=True)
@@ -117,3 +165,15 @@ class LocalAirflow:
                 "select task_id, state from task_instance where dag_id = ? and run_id = ?", (DAG_ID, run_id)
             ).fetchall()
         return state, {task_id: task_state or "none" for task_id, task_state in tasks}
+
+
+def main() -> None:
+    from airflow.__main__ import main as airflow_main
+    from airflow.sdk.execution_time import supervisor
+
+    supervisor.in_process_api_server = functools.cache(supervisor.in_process_api_server)
+    airflow_main()
+
+
+if __name__ == "__main__":
+    main()

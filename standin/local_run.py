@@ -2,11 +2,16 @@
 
 Idempotent: running it again for the same logical date re-syncs (Airbyte re-sends its
 lookback window, staging deduplicates) and rebuilds the same marts.
+
+`make ui` (--ui): the same project under `airflow standalone` (the real scheduler, parallel
+tasks, the UI with the dbt docs view) beside the Airbyte stand-in, until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +21,7 @@ import duckdb
 
 from shop_analytics.config import REPO_ROOT, Settings, load_sources
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import DagRunOutcome, LocalAirflow
+from standin.local_airflow import UI_LOGIN, DagRunOutcome, LocalAirflow
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -30,6 +35,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--airflow-home", type=Path, default=REPO_ROOT / ".airflow")
     parser.add_argument("--duckdb-path", type=Path, default=Settings.from_env().duckdb_path)
+    parser.add_argument("--ui", action="store_true", help="run Airflow standalone with its UI instead of one DAG run")
+    parser.add_argument("--port", type=int, default=8080, help="the UI's port (with --ui)")
     return parser.parse_args(argv)
 
 
@@ -63,10 +70,31 @@ def summarise(duckdb_path: Path, outcome: DagRunOutcome, logical_date: date) -> 
     return "\n".join(lines)
 
 
+def serve_ui(airflow: LocalAirflow, port: int) -> int:
+    today = datetime.now(UTC).date()
+    with running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=today) as airbyte:
+        env = airflow.ui_env(airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret), port)
+        log_path = airflow.airflow_home / "standalone.log"
+        server = airflow.standalone(env, log_path)
+        username, password = UI_LOGIN
+        print(
+            f"Airflow UI on http://localhost:{port} (login {username} / {password}); Airbyte stand-in on "
+            f"{airbyte.url}; logs in {log_path}. dbt docs in the UI need `make docs`. Ctrl-C stops both."
+        )
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait()
+            return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     airflow = LocalAirflow(airflow_home=args.airflow_home, duckdb_path=args.duckdb_path)
+    if args.ui:
+        return serve_ui(airflow, args.port)
     started = time.monotonic()
     sync_day = args.logical_date + timedelta(days=1)
     with running_airbyte_standin(duckdb_path=args.duckdb_path, today=sync_day) as airbyte:

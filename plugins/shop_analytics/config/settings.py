@@ -14,6 +14,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 DBT_TARGETS = ("local", "bigquery")
+# Threads of the one `dbt build` per run: DuckDB is bound by the 2-4 cores of a laptop or
+# Composer worker, BigQuery by the jobs it runs at once.
+DEFAULT_DBT_THREADS = {"local": 4, "bigquery": 8}
+# DuckDB allows one writing process: every dbt task of the local target takes this pool's
+# single slot (standin.local_airflow creates it). BigQuery needs no pool.
+LOCAL_DUCKDB_POOL = "duckdb_writer"
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,9 @@ class Settings:
     duckdb_path: Path
     gcp_conn_id: str
     airbyte_conn_id: str
+    dbt_threads: int
+    dbt_pool: str | None
+    airbyte_poll_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,4 +53,14 @@ class Settings:
             ),
             gcp_conn_id=os.environ.get("SHOP_ANALYTICS_GCP_CONN_ID", "google_cloud_default"),
             airbyte_conn_id=os.environ.get("SHOP_ANALYTICS_AIRBYTE_CONN_ID", "airbyte_default"),
+            dbt_threads=_positive_int("DBT_THREADS", DEFAULT_DBT_THREADS[target]),
+            airbyte_poll_seconds=_positive_int("SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS", 60),
+            dbt_pool=os.environ.get("SHOP_ANALYTICS_DBT_POOL", LOCAL_DUCKDB_POOL if target == "local" else "") or None,
         )
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    return int(value)

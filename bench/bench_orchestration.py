@@ -1,0 +1,232 @@
+"""Orchestration benchmark: what Airflow + Cosmos add on top of dbt.
+
+Prints, with the load average (the 2 cores are shared):
+- parse: seconds to parse dags/etsy_shop_analytics.py beyond `import airflow` (median of
+  3 fresh interpreters, bytecode cached as on any deployment; target <= 0.5 s);
+- bare: a plain `dbt build` of the whole project on the day's landed raw data;
+- dag: the whole DAG under `airflow dags test` (the `make run` path) on the same raw data,
+  as wall time and as its transform phase (first to last dbt task), with their ratio to
+  the bare build (target: transform <= 1.3x);
+- the LOCAL execution mode, estimated from measured parts (one dbt invocation per node,
+  the OpenLineage pass Cosmos runs after each, the per-task cost of `dags test`), since a
+  real LOCAL run takes 20+ minutes here.
+
+    PYTHONPATH=plugins:. .venv/bin/python -m bench.bench_orchestration [--logical-date 2026-03-10]
+
+Work files go to build/bench-orchestration/ (raw layer landed once, copied per run)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from shop_analytics.config import REPO_ROOT, Settings, load_sources
+from standin.airbyte_api import running_airbyte_standin
+from standin.local_airflow import DAG_ID, LocalAirflow
+from standin.sync import run_sync
+
+WORK = REPO_ROOT / "build" / "bench-orchestration"
+DBT_PROJECT_DIR = REPO_ROOT / "include" / "dbt"
+DAG_FILE = REPO_ROOT / "dags" / "etsy_shop_analytics.py"
+PARSE_TARGET_SECONDS = 0.5
+TRANSFORM_TARGET_RATIO = 1.3
+
+PARSE_PROBE = """
+import importlib.util, sys, time
+import airflow
+from airflow.sdk import DAG
+started = time.perf_counter()
+spec = importlib.util.spec_from_file_location("etsy_dag", sys.argv[1])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(time.perf_counter() - started)
+"""
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def child_env(duckdb_path: Path | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "plugins"), str(REPO_ROOT)]),
+        "DBT_TARGET": "local",
+        "DBT_THREADS": str(Settings.from_env().dbt_threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    }
+    if duckdb_path is not None:
+        env["SHOP_ANALYTICS_DUCKDB_PATH"] = str(duckdb_path)
+    return env
+
+
+def parse_seconds(pycache: Path, airflow_home: Path) -> float:
+    """Median parse time beyond `import airflow`, after one warm-up run fills the bytecode cache."""
+    env = child_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(PYTHONPYCACHEPREFIX=str(pycache), AIRFLOW_HOME=str(airflow_home), AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    runs = []
+    for _ in range(4):
+        out = subprocess.run(
+            [sys.executable, "-c", PARSE_PROBE, str(DAG_FILE)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(runs[1:])
+
+
+def land_raw(raw: Path, sync_day: dt.date) -> None:
+    if raw.exists():
+        return
+    for source in load_sources():
+        run_sync(raw, source, sync_day)
+
+
+def dbt_vars(logical_date: dt.date) -> str:
+    return json.dumps({"start_date": str(logical_date), "end_date": str(logical_date + dt.timedelta(days=1))})
+
+
+def bare_build_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target_dir),
+            "--vars",
+            dbt_vars(logical_date),
+            "--quiet",
+        ],
+        env=child_env(duckdb_path),
+        check=True,
+    )
+    return time.monotonic() - started
+
+
+def dag_run_seconds(work: Path, duckdb_path: Path, logical_date: dt.date) -> tuple[float, float, int]:
+    """Wall time of the DAG run, its transform phase, and how many transform tasks it ran."""
+    airflow = LocalAirflow(airflow_home=work / "airflow", duckdb_path=duckdb_path)
+    started = time.monotonic()
+    with running_airbyte_standin(duckdb_path=duckdb_path, today=logical_date + dt.timedelta(days=1)) as airbyte:
+        outcome = airflow.test_dag(airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret), logical_date)
+    wall = time.monotonic() - started
+    if not outcome.succeeded:
+        raise SystemExit(f"the DAG run did not succeed ({outcome.state}): see {outcome.log_path}")
+    with sqlite3.connect(work / "airflow" / "airflow.db") as db:
+        first, last, tasks = db.execute(
+            "select min(julianday(start_date)), max(julianday(end_date)), count(*) from task_instance "
+            "where dag_id = ? and task_id like 'transform.%'",
+            (DAG_ID,),
+        ).fetchone()
+    return wall, (last - first) * 86400, tasks
+
+
+def local_mode_parts(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> tuple[float, float]:
+    """One single-node dbt invocation, and the OpenLineage pass Cosmos LOCAL runs after each."""
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "run",
+            "--select",
+            "stg_etsy__shops",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target_dir),
+            "--vars",
+            dbt_vars(logical_date),
+            "--quiet",
+        ],
+        env=child_env(duckdb_path),
+        check=True,
+    )
+    invocation = time.monotonic() - started
+    probe = f"""
+import os, shutil, sys, tempfile, time
+from pathlib import Path
+from openlineage.common.provider.dbt.local import DbtLocalArtifactProcessor
+project = Path(tempfile.mkdtemp())
+shutil.copytree({str(DBT_PROJECT_DIR)!r}, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target"))
+shutil.copytree({str(target_dir)!r}, project / "target")
+started = time.perf_counter()
+processor = DbtLocalArtifactProcessor(producer="bench", job_namespace="bench", project_dir=str(project),
+    profile_name="shop_analytics", target="local")
+processor.should_raise_on_unsupported_command = False
+processor.parse()
+print(time.perf_counter() - started)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=child_env(duckdb_path), capture_output=True, text=True, check=True
+    )
+    return invocation, float(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench_orchestration", description=__doc__)
+    parser.add_argument("--logical-date", type=dt.date.fromisoformat, default=dt.date(2026, 3, 10))
+    args = parser.parse_args(argv)
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    print(f"start: {load()}", flush=True)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        parse = parse_seconds(Path(scratch) / "pycache", Path(scratch) / "airflow")
+    print(
+        f"parse of the DAG file beyond `import airflow`: {parse:.2f} s (target <= {PARSE_TARGET_SECONDS} s); {load()}"
+    )
+
+    raw = WORK / "raw.duckdb"
+    land_raw(raw, args.logical_date + dt.timedelta(days=1))
+    bare_file, dag_file = WORK / "bare.duckdb", WORK / "dag.duckdb"
+    shutil.copy(raw, bare_file)
+    shutil.copy(raw, dag_file)
+
+    bare = bare_build_seconds(bare_file, args.logical_date, WORK / "bare-target")
+    print(f"bare `dbt build` (threads {Settings.from_env().dbt_threads}): {bare:.1f} s; {load()}", flush=True)
+
+    wall, transform, tasks = dag_run_seconds(WORK / "watcher", dag_file, args.logical_date)
+    print(
+        f"WATCHER (the DAG): whole run {wall:.1f} s ({wall / bare:.2f}x bare), transform phase "
+        f"{transform:.1f} s over {tasks} tasks ({transform / bare:.2f}x bare, target <= {TRANSFORM_TARGET_RATIO}x); "
+        f"{load()}",
+        flush=True,
+    )
+
+    invocation, openlineage = local_mode_parts(bare_file, args.logical_date, WORK / "bare-target")
+    watcher_task_overhead = max(transform - bare, 0) / tasks
+    local_estimate = tasks * (invocation + openlineage + watcher_task_overhead)
+    local_without_openlineage = tasks * (invocation + watcher_task_overhead)
+    print(
+        f"LOCAL (estimated, one dbt invocation per task): {tasks} tasks x ({invocation:.1f} s dbt invocation + "
+        f"{openlineage:.1f} s OpenLineage pass + {watcher_task_overhead:.1f} s task overhead) = "
+        f"{local_estimate:.0f} s ({local_estimate / bare:.1f}x bare); without the OpenLineage pass "
+        f"{local_without_openlineage:.0f} s ({local_without_openlineage / bare:.1f}x); "
+        f"{load()}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Manual-run params of the DAG, validated by JSON schema, and the dbt vars they drive.
+
+A scheduled run (and each run of `airflow backfill create`) takes the defaults: all
+sources, no full refresh, dbt vars from the run's data interval, so a backfill of a range
+rebuilds exactly its days. A manual run may narrow the sources, widen the days or ask for
+a full refresh; Airflow checks each value against its schema when the run is triggered,
+and `check_run_params` checks what a schema cannot (the range's order) as the run's
+first task, so a bad trigger fails at once with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airflow.sdk import Param
+
+# dbt's window [start_date, end_date): the manual range when given, else the data interval.
+DBT_VARS = {
+    "start_date": "{{ params.start_date or data_interval_start.strftime('%Y-%m-%d') }}",
+    "end_date": "{{ params.end_date or data_interval_end.strftime('%Y-%m-%d') }}",
+}
+FULL_REFRESH = "{{ params.full_refresh }}"
+
+
+def run_params(source_names: Iterable[str]) -> dict[str, Param]:
+    names = sorted(source_names)
+    optional_day = {"type": ["null", "string"], "format": "date"}
+    return {
+        "sources": Param(
+            names,
+            type="array",
+            items={"type": "string", "enum": names},
+            minItems=1,
+            uniqueItems=True,
+            title="Sources",
+            description="Sources to sync and rebuild; models that also read an unselected source are skipped.",
+        ),
+        "start_date": Param(
+            None,
+            **optional_day,
+            title="First day (YYYY-MM-DD)",
+            description="Rebuild from this day; empty: the run's data interval.",
+        ),
+        "end_date": Param(
+            None,
+            **optional_day,
+            title="End day, exclusive (YYYY-MM-DD)",
+            description="Rebuild up to (not including) this day; give it with the first day.",
+        ),
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Rebuild incremental models from scratch (dbt --full-refresh).",
+        ),
+    }
+
+
+def selected_sync_tasks(params: Mapping[str, Any], trigger_task_ids: Mapping[str, str]) -> list[str]:
+    """Check what the schema cannot, and return the trigger tasks of the selected sources."""
+    start, end = params.get("start_date"), params.get("end_date")
+    if (start is None) != (end is None):
+        raise ValueError(
+            f"params start_date={start!r} and end_date={end!r}: give both days of the range, or neither "
+            "to rebuild the run's data interval"
+        )
+    if start is not None and dt.date.fromisoformat(end) <= dt.date.fromisoformat(start):
+        raise ValueError(
+            f"params end_date={end} must be after start_date={start} (the range is [start_date, end_date))"
+        )
+    return [trigger_task_ids[name] for name in params["sources"]]

@@ -59,3 +59,12 @@ test-dbt-unit: venv  ## dbt unit tests (dbt test --select test_type:unit) on a l
 
 test-quality: venv manifest  ## data quality: bad-input catalogue, write-audit-publish, dbt unit tests
 	$(PY) -m pytest -q tests/quality
+
+ui: venv manifest  ## Airflow standalone on this project with the Airbyte stand-in: UI http://localhost:8080, login admin / admin
+	$(PY) -m standin.local_run --ui
+
+docs: venv manifest  ## dbt docs into build/dbt-docs, served by `make ui` (Airflow UI, Browse > Etsy shop analytics)
+	$(DBT) docs generate --profiles-dir . --target local --target-path $(CURDIR)/build/dbt-docs --quiet
+
+bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the whole DAG run (ratio), LOCAL mode estimate
+	$(PY) -m bench.bench_orchestration

@@ -13,10 +13,11 @@ bucket=${bucket%/dags}
 
 # 1. PyPI packages (requirements.txt holds exactly what the image lacks), settings, variables.
 gcloud "${environment[@]}" update "$COMPOSER_ENVIRONMENT" --update-pypi-packages-from-file requirements.txt
+# `^|^` makes `|` gcloud's list delimiter: values may hold commas (JSON settings).
 gcloud "${environment[@]}" update "$COMPOSER_ENVIRONMENT" \
-  --update-airflow-configs "$(grep -v '^#' composer/airflow_config_overrides.env | grep . | paste -sd, -)"
+  --update-airflow-configs "^|^$(grep -v '^#' composer/airflow_config_overrides.env | grep . | paste -sd'|' -)"
 gcloud "${environment[@]}" update "$COMPOSER_ENVIRONMENT" \
-  --update-env-variables "$(grep -v '^#' composer/environment_variables.env | grep . | paste -sd, -)"
+  --update-env-variables "^|^$(grep -v '^#' composer/environment_variables.env | grep . | paste -sd'|' -)"
 
 # 2. The manifest the DAG is rendered from: built here, never at DAG parse time.
 make manifest
@@ -27,4 +28,7 @@ gcloud storage rsync --recursive --delete-unmatched-destination-objects \
 gcloud storage cp dags/etsy_shop_analytics.py "$bucket/dags/"
 gcloud storage rsync --recursive --delete-unmatched-destination-objects \
   --exclude='^(logs|dbt_packages)/.*|^target/(?!manifest\.json$).*' include/dbt "$bucket/data/dbt"
+# 4. dbt docs for the Airflow UI (cosmos-dbt_docs_projects points at data/dbt-docs).
+make docs
+gcloud storage rsync --recursive build/dbt-docs "$bucket/data/dbt-docs"
 echo "Deployed to $bucket. Connections: see composer/README.md."

@@ -104,10 +104,15 @@ class LocalAirflow:
         passwords_file = self.airflow_home / "simple_auth_manager_passwords.json"
         return {
             **env,
+            # standalone starts its components as `airflow ...` commands: this environment's.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
-            # Parallel tasks, as many as two cores carry.
+            # Parallel tasks, as many as two cores carry; one API worker (each builds its own
+            # app on its first request), and API calls that may wait on a busy laptop.
             "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{username}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
             "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(

@@ -107,7 +107,7 @@ def _save_stream_state(connection, source: Source, stream: Stream, cursor, gener
 
 
 def prefetched(batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    """The same batches, each simulated and serialised on a worker thread while the previous
+    """The same batches, each simulated and prepared on a worker thread while the previous
     one is landed: numpy, Arrow and DuckDB release the GIL, so the two cores share the work.
     One batch in flight at a time keeps memory at two batches."""
     finished = object()
@@ -153,15 +153,25 @@ def _sync_stream(
     extracted_at = result.extracted_at + dt.timedelta(seconds=index)
     rows = bytes_ = 0
     new_cursor = cursor
-    connection.execute("BEGIN TRANSACTION")
+    # Append streams commit batch by batch, as Airbyte's destination commits at checkpoints: a
+    # sync failing part way keeps what it landed and the old cursor, so the retry re-sends it
+    # (at least once, which staging's dedup absorbs). One transaction over a whole history would
+    # also hold every landed JSON string in memory until the commit (GiBs at the bench's scale).
+    # Overwrite and dedup streams replace rows, so they switch over in one transaction.
+    replaces_rows = stream.sync_mode in ("full_refresh_overwrite", "incremental_append_dedup")
+    if replaces_rows:
+        connection.execute("BEGIN TRANSACTION")
     try:
         if stream.sync_mode == "full_refresh_overwrite":
             raw_writer.truncate(connection, source, stream)
-        batches = prefetched(
-            raw_writer.serialise(source, stream, batch)
-            for batch in records(scenario, source.name, stream.name, result.sync_day, since)
+        raw_id_key = zlib.crc32(f"{source.name}.{stream.name}".encode()) * 1_000_000 + result.sync_id * 1_000
+        prepared = (
+            raw_writer.prepare_batch(
+                source, stream, batch, raw_id_seed=scenario.seed, raw_id_key=raw_id_key + chunk_index
+            )
+            for chunk_index, batch in enumerate(records(scenario, source.name, stream.name, result.sync_day, since))
         )
-        for chunk_index, batch in enumerate(batches):
+        for batch in prefetched(raw_writer.row_group_batches(prepared)):
             if stream.sync_mode == "incremental_append_dedup" and batch.num_rows:
                 raw_writer.delete_keys(connection, source, stream, batch)
             rows += raw_writer.insert_batch(
@@ -172,10 +182,6 @@ def _sync_stream(
                 extracted_at=extracted_at,
                 sync_id=result.sync_id,
                 generation_id=generation_id,
-                raw_id_seed=scenario.seed,
-                raw_id_key=zlib.crc32(f"{source.name}.{stream.name}".encode()) * 1_000_000
-                + result.sync_id * 1_000
-                + chunk_index,
             )
             bytes_ += batch.nbytes
             if on_batch is not None:
@@ -184,9 +190,11 @@ def _sync_stream(
                 batch_max = pc.max(batch[stream.cursor_field]).as_py()
                 new_cursor = batch_max if new_cursor is None else max(new_cursor, batch_max)
         _save_stream_state(connection, source, stream, new_cursor, generation_id)
-        connection.execute("COMMIT")
+        if replaces_rows:
+            connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if replaces_rows:
+            connection.execute("ROLLBACK")
         raise
     result.rows_per_stream[stream.name] = rows
     result.rows_synced += rows

@@ -11,7 +11,10 @@ Prints, with the load average (the 2 cores are shared):
   the OpenLineage pass Cosmos runs after each, the per-task cost of `dags test`), since a
   real LOCAL run takes 20+ minutes here.
 
-    PYTHONPATH=plugins:. .venv/bin/python -m bench.bench_orchestration [--logical-date 2026-03-10]
+    PYTHONPATH=plugins:. .venv/bin/python -m bench.bench_orchestration [--logical-date YYYY-MM-DD]
+
+The day defaults to yesterday, as `make run`: source freshness compares the stand-in's
+extraction time with the wall clock, and stale sources would leave their models out.
 
 Work files go to build/bench-orchestration/ (raw layer landed once, copied per run)."""
 
@@ -188,7 +191,8 @@ print(time.perf_counter() - started)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_orchestration", description=__doc__)
-    parser.add_argument("--logical-date", type=dt.date.fromisoformat, default=dt.date(2026, 3, 10))
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    parser.add_argument("--logical-date", type=dt.date.fromisoformat, default=yesterday)
     args = parser.parse_args(argv)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)

@@ -83,6 +83,9 @@ class LocalAirflow:
             "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS": "2",
             # No phoning home: this machine (and many a Composer VPC) has no route out.
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            # Cosmos would rewrite an Airflow Variable holding every XCom of the build after
+            # each of its ~2,000 pushes (quadratic); a failed producer still flushes it once.
+            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "PYTHONPATH": os.pathsep.join(python_path),
             **self.extra_env,

@@ -69,3 +69,10 @@ def test_image_installs_what_composer_installs_at_the_locked_versions():
     lock = (REPO_ROOT / "uv.lock").read_text()
     for name, version in re.findall(r"([a-z][a-z0-9-]+)==([0-9][^\s]*)", dockerfile):
         assert f'name = "{name}"\nversion = "{version}"' in lock, f"Dockerfile pins {name}=={version}, uv.lock differs"
+
+
+def test_airflow_service_creates_the_duckdb_writer_pool(compose):
+    from shop_analytics.config.settings import LOCAL_DUCKDB_POOL
+
+    startup = " ".join(compose["services"]["airflow"]["command"])
+    assert f"airflow pools set {LOCAL_DUCKDB_POOL} 1" in startup, "dbt tasks would wait forever for a missing pool"

@@ -44,8 +44,13 @@ class DagRunOutcome:
     def succeeded(self) -> bool:
         return self.returncode == 0 and self.state == "success"
 
-    def count(self, suffix: str, state: str = "success") -> int:
-        return sum(1 for task, s in self.task_states.items() if task.endswith(suffix) and s == state)
+    def count(self, prefix: str, state: str = "success") -> int:
+        """Tasks whose id starts with `prefix` (e.g. `transform.marts.`) that ended in `state`."""
+        return sum(1 for task, s in self.task_states.items() if task.startswith(prefix) and s == state)
+
+    def dbt_models(self, state: str = "success") -> int:
+        """Model tasks (each a model and its tests): `transform.<layer>.<source or domain>.<model>`."""
+        return sum(self.count(f"transform.{layer}.", state) for layer in ("staging", "intermediate", "marts"))
 
     def states(self) -> Counter:
         return Counter(self.task_states.values())

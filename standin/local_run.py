@@ -50,7 +50,10 @@ def summarise(duckdb_path: Path, outcome: DagRunOutcome, logical_date: date) -> 
             ).fetchall()
             total = sum(rows for _, rows in counts)
             lines.append(f"  raw rows landed, {source.name:<9} {total:>10,}  ({len(counts)} streams)")
-        lines.append(f"  dbt models built: {outcome.count('.run')}, tests passed: {outcome.count('.test')}")
+        lines.append(
+            f"  dbt models built and tested: {outcome.dbt_models()}, source tables fresh: "
+            f"{outcome.count('transform.sources.')}, seeds loaded: {outcome.count('transform.seeds.')}"
+        )
         headline = db.execute(
             """
             select shop_id, currency_code, sum(orders), sum(net_sales), sum(net_profit)

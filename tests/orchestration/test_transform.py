@@ -31,29 +31,75 @@ def _manifest_ids(resource_type: str) -> set[str]:
     return {node_id for node_id, node in MANIFEST["nodes"].items() if node["resource_type"] == resource_type}
 
 
-def test_every_model_seed_and_source_table_is_its_own_task(dag):
-    task_ids = set(dag.task_ids)
-    for node_id in _manifest_ids("model"):
-        name = node_id.split(".")[-1]
-        assert f"transform.{name}.run" in task_ids or f"transform.{name}_run" in task_ids, name
+def _layer_and_domain(original_file_path: str) -> tuple[str, str]:
+    parts = original_file_path.split("/")
+    assert parts[0] == "models", original_file_path
+    return parts[1], parts[2]
+
+
+def test_every_model_is_one_task_in_its_layer_and_source_or_domain_group(dag):
+    models = [node for node in MANIFEST["nodes"].values() if node["resource_type"] == "model"]
+    assert len(models) > 40
+    for model in models:
+        layer, domain = _layer_and_domain(model["original_file_path"])
+        task = dag.get_task(f"transform.{layer}.{domain}.{model['name']}")
+        assert task.task_group.group_id == f"transform.{layer}.{domain}", model["name"]
+        assert task.model_unique_id == model["unique_id"]
+    staging_etsy = {t.task_id for t in dag.task_group_dict["transform.staging.etsy"]}
+    assert {f"transform.staging.etsy.{m['name']}" for m in models if m["name"].startswith("stg_etsy__")} <= staging_etsy
+    assert all(".stg_etsy__" in t or ".base_etsy__" in t for t in staging_etsy), staging_etsy
+
+
+def test_the_graph_reads_like_the_architecture(dag):
+    groups = set(dag.task_group_dict)
+    expected = {
+        "transform.sources.etsy",
+        "transform.sources.ga4",
+        "transform.sources.instagram",
+        "transform.seeds",
+        "transform.staging.etsy",
+        "transform.staging.ga4",
+        "transform.staging.instagram",
+        "transform.intermediate.sales",
+        "transform.intermediate.marketing",
+        "transform.marts.sales",
+        "transform.marts.marketing",
+        "transform.marts.overview",
+    }
+    assert expected <= groups, expected - groups
+    # no group per model any more: a model and its tests are one task
+    assert not {g for g in groups if g.rsplit(".", 1)[-1].startswith(("stg_", "int_", "fct_", "dim_"))}
+
+
+def test_every_seed_and_source_table_is_its_own_task_in_its_group(dag, transform):
     for node_id in _manifest_ids("seed"):
         name = node_id.split(".")[-1]
-        assert f"transform.{name}.seed" in task_ids or f"transform.{name}_seed" in task_ids, name
+        assert dag.get_task(f"transform.seeds.{name}").task_group.group_id == "transform.seeds"
     for source in MANIFEST["sources"].values():
-        assert f"transform.{source['source_name']}_{source['name']}_source" in task_ids, source["unique_id"]
+        task = dag.get_task(f"transform.sources.{source['source_name']}.{source['name']}")
+        assert task.task_group.group_id == f"transform.sources.{source['source_name']}", source["unique_id"]
+        assert transform.tasks_map[source["unique_id"]] is task
 
 
-def test_a_tested_model_has_a_task_for_its_tests(dag):
-    tested_models = {
-        parent
-        for node in MANIFEST["nodes"].values()
-        if node["resource_type"] == "test"
-        for parent in node["depends_on"]["nodes"]
-        if parent.startswith("model.")
-    }
-    for model_id in tested_models:
-        name = model_id.split(".")[-1]
-        assert f"transform.{name}.test" in dag.task_ids, f"no test task for {name}"
+def test_source_tasks_are_the_source_groups_tables(transform):
+    from shop_analytics.transform import source_tasks
+
+    for name in load_sources():
+        tables = {s["name"] for s in MANIFEST["sources"].values() if s["source_name"] == name}
+        assert {task.task_id for task in source_tasks(transform, name)} == {
+            f"transform.sources.{name}.{table}" for table in tables
+        }
+    with pytest.raises(LookupError, match="no source 'shopify'"):
+        source_tasks(transform, "shopify")
+
+
+def test_a_model_task_reports_its_tests_and_falls_back_to_building_them(dag):
+    fct_orders = dag.get_task("transform.marts.sales.fct_orders")
+    assert fct_orders.base_cmd == ["build"], "a retried model task must rebuild the model with its tests"
+    producer = dag.get_task("transform.dbt_producer_watcher")
+    tested = {parent for parent, tests in producer.tests_per_model.items() if tests}
+    assert "model.shop_analytics.fct_orders" in tested
+    assert not [t for t in dag.task_ids if t.endswith((".test", ".run"))], "tests are no separate tasks any more"
 
 
 def test_watchers_start_once_the_build_has_ended_whatever_its_state(dag, transform):
@@ -73,7 +119,7 @@ def test_the_build_runs_at_the_right_threads_in_the_local_pool(dag):
     settings = Settings.from_env()
     assert producer.env["DBT_THREADS"] == str(settings.dbt_threads)
     dbt_tasks = [task for task in dag.tasks if hasattr(task, "profile_config")]
-    assert len(dbt_tasks) > 100
+    assert len(dbt_tasks) > 80
     assert {task.pool for task in dbt_tasks} == {"duckdb_writer"}, "a dbt task may write DuckDB beside another"
 
 
@@ -122,3 +168,73 @@ def test_the_build_leaves_out_what_an_errored_freshness_feeds_but_builds_on_a_wa
     assert "fct_instagram_posts" in errored
     assert "fct_orders" not in errored
     assert _excluded(dag, all_synced, {f"source.{PROJECT}.instagram.media": "warn"}) == set()
+
+
+def _event(unique_id: str, status: str, resource_type: str = "model", message: str = "OK", name: str = "NodeFinished"):
+    return json.dumps(
+        {
+            "info": {"name": name, "msg": f"{unique_id} {status}", "level": "info"},
+            "data": {
+                "node_info": {
+                    "unique_id": unique_id,
+                    "node_status": status,
+                    "resource_type": resource_type,
+                    "node_path": "marts/sales/fct_orders.sql",
+                },
+                "run_result": {"message": message, "execution_time": 0.5},
+            },
+        }
+    )
+
+
+def test_the_producer_keeps_each_nodes_result_with_its_tests_for_one_push_at_the_end(dag, tmp_path):
+    import threading
+
+    producer = dag.get_task("transform.dbt_producer_watcher")
+    producer._results_lock, producer._node_results, producer._compiled_sql = threading.Lock(), {}, {}
+    fct_orders = f"model.{PROJECT}.fct_orders"
+    tests = producer.tests_per_model[fct_orders]
+    compiled = tmp_path / "target" / "compiled" / PROJECT / "models" / "marts" / "sales" / "fct_orders.sql"
+    compiled.parent.mkdir(parents=True)
+    compiled.write_text("select 1 as receipt_id")
+    extra = {"project_dir": str(tmp_path)}
+    producer._record_dbt_event(_event(fct_orders, "executing", name="NodeExecuting"), extra)
+    assert producer._node_results == {}, "only terminal statuses are results"
+    producer._record_dbt_event(_event(fct_orders, "success"), extra)
+    producer._record_dbt_event(_event(tests[0], "fail", "test", "Got 3 results, configured to fail if != 0"), extra)
+    producer._record_dbt_event(_event(tests[1], "pass", "test"), extra)
+    producer._push_node_state_xcom(None, f"model.{PROJECT}.fct_web_traffic_daily", "skipped")
+
+    summary = producer._summary()
+    assert not [key for key in summary if key.startswith("test.")], "tests ride on their model's result"
+    result = summary[fct_orders]
+    assert result["status"] == "success"
+    assert result["compiled_sql"] == "select 1 as receipt_id"
+    assert result["tests"][tests[0]] == {
+        "status": "fail",
+        "execution_time": 0.5,
+        "message": "Got 3 results, configured to fail if != 0",
+    }
+    assert summary[f"model.{PROJECT}.fct_web_traffic_daily"]["status"] == "skipped"
+
+
+def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_left_out():
+    import logging
+
+    from airflow.exceptions import AirflowException
+    from cosmos.airflow.compatibility import AirflowSkipException
+
+    from shop_analytics.transform.watchers import _judge
+
+    log = logging.getLogger("test")
+    passing = {"status": "success", "tests": {"test.p.unique_x.1": {"status": "pass"}}}
+    assert _judge("model.p.x", passing, log) is True
+    with pytest.raises(AirflowException, match="unique_x"):
+        _judge("model.p.x", {"status": "success", "tests": {"test.p.unique_x.1": {"status": "fail"}}}, log)
+    with pytest.raises(AirflowException, match="Runtime Error"):
+        _judge("model.p.x", {"status": "error", "message": "Runtime Error in model x"}, log)
+    with pytest.raises(AirflowSkipException):
+        _judge("model.p.x", {"status": "skipped"}, log)
+    assert _judge("source.p.s.t", {"status": "warn"}, log) is True
+    with pytest.raises(AirflowException):
+        _judge("source.p.s.t", {"status": "error"}, log)

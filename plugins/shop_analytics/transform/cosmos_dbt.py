@@ -2,14 +2,19 @@
 
 The manifest comes from `make manifest` (dbt parse) at build/deploy time, so parsing the
 DAG never runs dbt. Execution mode WATCHER: one task (`dbt_producer_watcher`) runs a single
-`dbt build` of the whole project, and every source, seed, model and model's tests is its
-own watcher task reporting that node's outcome, so the graph reads like the project at the
-speed of one dbt invocation (DECISIONLOG "Orchestration" has the figures).
+`dbt build` of the whole project, and every source table, seed and model (with its tests)
+is its own watcher task reporting that node's outcome, so the graph reads like the project
+at the speed of one dbt invocation (DECISIONLOG "Orchestration" has the figures).
 
-Sources are rendered as tasks (with their freshness checks): that is where each source's
-extract sensor is wired in. Before building, the producer excludes every node built on a
-source whose sync did not succeed, so a failed sync stops exactly the models downstream of
-that source; their watcher tasks end `upstream_failed`.
+Task groups mirror the project's folders: `transform.sources.<source>.<table>` (each with
+its freshness check), `transform.seeds.<seed>`, `transform.<layer>.<source or
+domain>.<model>` (staging.etsy, intermediate.sales, marts.marketing...); see
+`shop_analytics.transform.watchers`.
+
+Sources are rendered as tasks: that is where each source's extract sensor is wired in.
+Before building, the producer excludes every node built on a source whose sync did not
+succeed, so a failed sync stops exactly the models downstream of that source; their
+watcher tasks end `upstream_failed`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from cosmos.constants import (
 
 from shop_analytics.config import Settings
 from shop_analytics.transform.run_params import DBT_VARS, FULL_REFRESH
+from shop_analytics.transform.watchers import NodeWatcherConverter, ResultsOnceProducer
 
 DBT_PROFILE = "shop_analytics"
 
@@ -144,6 +150,13 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
     operator_args: dict[str, Any] = {"vars": DBT_VARS, "emit_datasets": False}
     if settings.dbt_pool:
         operator_args["pool"] = settings.dbt_pool
+    render_config = RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        # One task per model for the model and its tests, read from the one build.
+        test_behavior=TestBehavior.BUILD,
+        source_rendering_behavior=SourceRenderingBehavior.ALL,
+    )
+    render_config.node_converters = NodeWatcherConverter(render_config).node_converters()
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=LocalManifestProjectConfig(
@@ -166,13 +179,11 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
                 "full_refresh": FULL_REFRESH,
             },
         ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
-            source_rendering_behavior=SourceRenderingBehavior.ALL,
-        ),
+        render_config=render_config,
         operator_args=operator_args,
     )
+    # Cosmos picks the producer's class itself: ours is the stock one pushing its results once.
+    group.tasks_map[PRODUCER_WATCHER_TASK_ID].__class__ = ResultsOnceProducer
     _watchers_wait_for_the_build(group)
     return group
 

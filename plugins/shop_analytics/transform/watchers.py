@@ -1,0 +1,343 @@
+"""Cosmos WATCHER, made cheap: one XCom of results from the build, one task per node reading it.
+
+Stock Cosmos has its producer push XComs as dbt works: four or five per node (each dbt
+event, the status, the compiled SQL, test aggregates), ~2,800 a build here, each a call
+to the Execution API under a lock shared with dbt's threads. That doubled the build (36 s
+in the producer vs 17 s bare). Our watchers only read results once the build has ended
+(cosmos_dbt._watchers_wait_for_the_build), so `ResultsOnceProducer` keeps every node's
+result in memory and pushes two XComs when the build ends, whatever its outcome: the
+results of every node (status, dbt's message, timings, each test's result) and the
+models' compiled SQL.
+
+Nodes are rendered by `NodeWatcherConverter` (Cosmos's `RenderConfig.node_converters`):
+- a model or seed is one task, `<layer>.<source or domain>.<model>` (`seeds.<seed>`),
+  reporting the node and its own tests from the one `dbt build` (TestBehavior.BUILD: a
+  failing test fails its model's task, naming the test; stock Cosmos refuses BUILD in
+  WATCHER mode because its build operator would run dbt again, ours only reads);
+- a source table is `sources.<source>.<table>`, reporting its freshness check and tests.
+
+Retries and manual clears keep Cosmos's behaviour: a watcher on its second try, or whose
+producer never pushed results, defers to Cosmos's consumer logic (which falls back to
+running its own `dbt build --select <node>` / `dbt source freshness`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from airflow.exceptions import AirflowException
+from airflow.sdk import TaskGroup
+from cosmos.airflow.compatibility import EMPTY_OPERATOR_CLASS_PATH, AirflowSkipException
+from cosmos.airflow.graph import create_task_metadata
+from cosmos.config import RenderConfig
+from cosmos.constants import DbtResourceType, ExecutionMode, TestIndirectSelection
+from cosmos.core.airflow import get_airflow_task
+from cosmos.dbt.graph import DbtNode
+from cosmos.operators._watcher.base import (
+    _extract_compiled_sql,
+    _log_dbt_msg,
+    _rewrite_upstream_failure_skip_status,
+)
+from cosmos.operators._watcher.state import (
+    is_dbt_node_status_failed,
+    is_dbt_node_status_skipped,
+    is_dbt_node_status_success,
+    is_dbt_node_status_terminal,
+    safe_xcom_push,
+)
+from cosmos.operators.watcher import DbtConsumerWatcherSensor, DbtProducerWatcherOperator, DbtSourceWatcherOperator
+
+SOURCES_GROUP = "sources"
+SEEDS_GROUP = "seeds"
+
+
+class ResultsOnceProducer(DbtProducerWatcherOperator):
+    """Cosmos's producer (freshness, exclusions, one `dbt build`), pushing its results once at the end.
+
+    Same constructor as the stock producer: `cosmos_dbt` swaps the class of the producer
+    Cosmos renders (Cosmos picks the producer's class itself, with no option for it).
+    """
+
+    def execute(self, context: Any, **kwargs: Any) -> Any:
+        self._results_lock = threading.Lock()
+        self._node_results: dict[str, dict[str, Any]] = {}
+        self._compiled_sql: dict[str, str] = {}
+        ti = context["ti"]
+        try:
+            return super().execute(context, **kwargs)
+        finally:
+            # A retried producer skips (Cosmos restores its XComs): never overwrite them.
+            if getattr(ti, "try_number", 1) <= 1:
+                for unique_id, result in self._summary().items():
+                    safe_xcom_push(task_instance=ti, key=result_xcom_key(unique_id), value=result)
+
+    def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
+        result = super().run_dbt_runner(command, env, cwd, **kwargs)
+        if (kwargs.get("context") or {}).get("_check_source_freshness"):
+            # `dbt source freshness` parsed the project with this run's vars: hand its partial
+            # parse to the build (Cosmos takes the newest of the project's and its cache's),
+            # which would otherwise parse the whole project again (vars change every day).
+            self._update_partial_parse_cache(Path(cwd))
+        return result
+
+    # --- what the stock producer pushes one XCom at a time, recorded in memory instead ---
+
+    def _make_parse_callable(self) -> Any:
+        return self._record_dbt_event
+
+    def _push_node_state_xcom(self, ti: Any, unique_id: str, state: str) -> None:
+        self._record(unique_id, status=state, message="left out of the build by the freshness callback")
+
+    def _push_source_freshness_results(self, context: Any) -> None:
+        for result in (self._sources_json or {}).get("results", []):
+            if result.get("unique_id") and result.get("status"):
+                self._record(
+                    result["unique_id"],
+                    status=result["status"],
+                    message=_freshness_message(result),
+                    execution_time=result.get("execution_time"),
+                )
+
+    def _record(self, unique_id: str, **result: Any) -> None:
+        with self._results_lock:
+            self._node_results.setdefault(unique_id, {}).update(result)
+
+    def _record_dbt_event(self, line: str, extra_kwargs: Mapping[str, Any]) -> None:
+        """Called by dbt's threads for every event of the build (dbt's JSON log line)."""
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            self.log.info("%s", line)
+            return
+        node_info = event.get("data", {}).get("node_info") or {}
+        unique_id = node_info.get("unique_id")
+        if unique_id:
+            status = _rewrite_upstream_failure_skip_status(
+                event, unique_id, node_info.get("node_status"), self._upstream_failure_skipped_ids
+            )
+            if is_dbt_node_status_terminal(status):
+                run_result = event.get("data", {}).get("run_result") or {}
+                self._record(
+                    unique_id,
+                    status=str(status),
+                    message=run_result.get("message") or event.get("data", {}).get("msg") or event["info"].get("msg"),
+                    execution_time=run_result.get("execution_time"),
+                    started_at=node_info.get("node_started_at"),
+                    finished_at=node_info.get("node_finished_at"),
+                )
+                project_dir = extra_kwargs.get("project_dir")
+                sql = project_dir and _extract_compiled_sql(
+                    project_dir, unique_id, node_info.get("node_path"), node_info.get("resource_type")
+                )
+                if sql:
+                    with self._results_lock:
+                        self._compiled_sql[unique_id] = sql
+        _log_dbt_msg(event)
+
+    def _summary(self) -> dict[str, dict[str, Any]]:
+        """The result of every node but tests; a tested node's lists its tests' results, a model's has its SQL."""
+        tests_of = self.tests_per_model or {}
+        summary = {}
+        for unique_id, result in self._node_results.items():
+            if unique_id.startswith("test.") or unique_id.startswith("unit_test."):
+                continue
+            summary[unique_id] = dict(result)
+        for parent_id, test_ids in tests_of.items():
+            tests = {test_id: self._node_results[test_id] for test_id in test_ids if test_id in self._node_results}
+            if tests:
+                summary.setdefault(parent_id, {})["tests"] = {
+                    test_id: {"status": test.get("status"), "execution_time": test.get("execution_time")}
+                    | ({} if is_dbt_node_status_success(test.get("status")) else {"message": test.get("message")})
+                    for test_id, test in tests.items()
+                }
+        for unique_id, sql in self._compiled_sql.items():
+            summary.setdefault(unique_id, {})["compiled_sql"] = sql
+        return summary
+
+
+def result_xcom_key(unique_id: str) -> str:
+    """The producer's XCom key of one node's result (Cosmos's keys are `<unique_id with __>_<what>`)."""
+    return f"{unique_id.replace('.', '__')}_result"
+
+
+def _freshness_message(result: Mapping[str, Any]) -> str:
+    age = result.get("max_loaded_at_time_ago_in_s")
+    criteria = result.get("criteria") or {}
+    return (
+        f"freshness {result.get('status')}: max loaded at {result.get('max_loaded_at')}"
+        + (f" ({age / 3600:.1f} h ago)" if isinstance(age, int | float) else "")
+        + (f", warn after {criteria.get('warn_after')}, error after {criteria.get('error_after')}" if criteria else "")
+    )
+
+
+class _ReportsFromResults:
+    """Mixin for Cosmos consumer sensors: decide from the node's result XCom, read once.
+
+    The result is read while the task renders its templates, so a model's compiled SQL is
+    part of its rendered fields (the UI's "Rendered Template") without a second update.
+    """
+
+    missing_result_is_success = False
+    missing_result_reason = ""
+    _result: dict[str, Any] | None = None
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        super().render_template_fields(context, jinja_env)
+        ti = context["ti"]
+        if ti.try_number <= 1:
+            self._result = ti.xcom_pull(task_ids=self.producer_task_id, key=result_xcom_key(self.model_unique_id))
+            if self._result and self._result.get("compiled_sql"):
+                # Set after rendering: SQL is no Jinja template (Cosmos sets it after running, too).
+                self.compiled_sql = self._result["compiled_sql"]
+
+    def poke(self, context: Any) -> bool:
+        ti = context["ti"]
+        result = self._result if ti.try_number <= 1 else None
+        if result is None or "status" not in result:
+            if ti.try_number <= 1 and self.missing_result_is_success and self._producer_succeeded(context):
+                self.log.info("%s: no result from the build (%s)", self.model_unique_id, self.missing_result_reason)
+                return True
+            # A retry, a manual clear, or a node the producer never reported: Cosmos decides
+            # (it runs the node itself, or fails).
+            return super().poke(context)
+        return _judge(self.model_unique_id, result, self.log)
+
+    def _producer_succeeded(self, context: Any) -> bool:
+        return self._get_producer_task_status(context) == "success"
+
+
+def _judge(unique_id: str, result: Mapping[str, Any], log: Any) -> bool:
+    """Log the node's and its tests' results; succeed, skip or fail as dbt did."""
+    status = result["status"]
+    log.info("%s: %s%s", unique_id, status, _timing(result))
+    if result.get("message"):
+        log.info("dbt: %s", result["message"])
+    if is_dbt_node_status_skipped(status):
+        raise AirflowSkipException(f"{unique_id} was not built: {result.get('message') or 'skipped by dbt'}")
+    if not is_dbt_node_status_success(status):
+        raise AirflowException(f"{unique_id} {status}: {result.get('message') or 'see the producer log'}")
+    tests = result.get("tests") or {}
+    failed = []
+    for test_id, test in sorted(tests.items()):
+        test_status = test.get("status")
+        log.info("  test %s: %s%s", test_id.split(".")[2], test_status, _timing(test))
+        if is_dbt_node_status_failed(test_status):
+            failed.append(f"{test_id.split('.')[2]} ({test_status}: {test.get('message')})")
+    if failed:
+        raise AirflowException(f"{unique_id}: {len(failed)} of its {len(tests)} tests failed: " + "; ".join(failed))
+    if tests:
+        log.info("%s: all %d tests passed", unique_id, len(tests))
+    return True
+
+
+def _timing(result: Mapping[str, Any]) -> str:
+    seconds = result.get("execution_time")
+    return f" in {seconds:.2f} s" if isinstance(seconds, int | float) else ""
+
+
+class NodeBuildWatcher(_ReportsFromResults, DbtConsumerWatcherSensor):
+    """A model or seed and its tests, as the one `dbt build` ran them.
+
+    Its fallback (a retry, a manual clear) is `dbt build --select <node>`: the node and its tests.
+    """
+
+    base_cmd = ["build"]
+
+
+class SourceFreshnessWatcher(_ReportsFromResults, DbtSourceWatcherOperator):
+    """A source table: its freshness check (and tests on it) from the producer's run."""
+
+    missing_result_is_success = True
+    missing_result_reason = "no freshness check or test reported for this table"
+
+
+def task_group_path(node: DbtNode) -> tuple[str, ...]:
+    """Where a node sits in the graph: `sources/<source>`, `seeds`, or `<layer>/<source or domain>`.
+
+    Models follow their folder under models/ to two levels (models/staging/etsy/base/x.sql
+    sits in staging/etsy), so the graph reads like the project's architecture.
+    """
+    if node.resource_type == DbtResourceType.SOURCE:
+        return (SOURCES_GROUP, node.unique_id.split(".")[2])
+    if node.resource_type == DbtResourceType.SEED:
+        return (SEEDS_GROUP,)
+    folders = PurePosixPath(str(node.original_file_path)).parts[:-1]
+    if folders and folders[0] == "models":
+        folders = folders[1:]
+    return tuple(folders[:2])
+
+
+def task_name(node: DbtNode) -> str:
+    if node.resource_type == DbtResourceType.SOURCE:
+        return node.unique_id.split(".")[3]
+    return node.name
+
+
+class NodeWatcherConverter:
+    """Cosmos node converter: each source, seed and model as one watcher task in its folder's group.
+
+    Arguments come from Cosmos's own `create_task_metadata` (select, profile, env, vars...),
+    so a watcher's fallback runs exactly what a stock Cosmos task would.
+    """
+
+    __name__ = "NodeWatcherConverter"  # Cosmos logs its converters by name
+
+    def __init__(self, render_config: RenderConfig) -> None:
+        self.render_config = render_config
+        self._groups: dict[tuple[int, tuple[str, ...]], TaskGroup] = {}
+
+    def node_converters(self) -> dict[DbtResourceType, Any]:
+        return {resource: self for resource in (DbtResourceType.MODEL, DbtResourceType.SEED, DbtResourceType.SOURCE)}
+
+    def __call__(
+        self,
+        *,
+        dag: Any,
+        task_group: TaskGroup,
+        node: DbtNode,
+        task_args: dict[str, Any],
+        execution_mode: ExecutionMode,
+        test_indirect_selection: TestIndirectSelection = TestIndirectSelection.EAGER,
+        on_warning_callback: Any = None,
+        detached_from_parent: Any = None,
+        **_: Any,
+    ) -> Any:
+        meta = create_task_metadata(
+            node=node,
+            execution_mode=execution_mode,
+            args=task_args,
+            dbt_dag_task_group_identifier=f"{dag.dag_id}__{task_group.group_id}",
+            render_config=self.render_config,
+            test_indirect_selection=test_indirect_selection,
+            on_warning_callback=on_warning_callback,
+            detached_from_parent=detached_from_parent,
+        )
+        if meta is None:
+            return None
+        meta.id = task_name(node)
+        group = self._group(dag, task_group, task_group_path(node))
+        if meta.operator_class == EMPTY_OPERATOR_CLASS_PATH:  # a source without freshness
+            return get_airflow_task(meta, dag, task_group=group)
+        operator = SourceFreshnessWatcher if node.resource_type == DbtResourceType.SOURCE else NodeBuildWatcher
+        owner = {"owner": meta.owner} if meta.owner else {}
+        return operator(
+            task_id=meta.id,
+            dag=dag,
+            task_group=group,
+            extra_context=meta.extra_context,
+            **meta.arguments,
+            **owner,
+        )
+
+    def _group(self, dag: Any, root: TaskGroup, path: tuple[str, ...]) -> TaskGroup:
+        group = root
+        for depth in range(1, len(path) + 1):
+            key = (id(root), path[:depth])
+            if key not in self._groups:
+                self._groups[key] = TaskGroup(group_id=path[depth - 1], parent_group=group, dag=dag)
+            group = self._groups[key]
+        return group

@@ -12,6 +12,7 @@ EXPECTED_UNIT_TESTS = {
     "base_etsy__receipts_keeps_the_latest_airbyte_resend",  # dedup of Airbyte re-sends
     "stg_etsy__receipts_money_and_shop_local_dates",  # Money, epoch and time-zone dating
     "int_sales__customer_orders_new_vs_returning",
+    "int_sales__ledger_allocations_allocate_fees_to_their_orders",  # fee allocation
     "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
     "int_ga4__traffic_sources_classified_channel_mapping",
     "int_instagram__post_insights_daily_deltas",

@@ -99,7 +99,9 @@
 {#- The shop-local days an incremental run of a staging model rebuilds, from its raw
     source: days of records created, updated or landed (_airbyte_extracted_at) inside the
     window, the same rule as sales_changed_order_dates. Only the few candidate rows get a
-    time-zone conversion: the epoch filter keeps a day of margin on each side. -#}
+    time-zone conversion: the epoch filter keeps a day of margin on each side. A record
+    of a shop missing from shop_accounts is dated in UTC here, so the run still selects
+    it and the model's tests on its shop (relationships, not_null day) fail on it. -#}
 {% macro sales_changed_source_dates(source_relation, created_epoch_column, updated_epoch_column=none) -%}
     {%- set unix_epoch = modules.datetime.date(1970, 1, 1) -%}
     {%- set start_epoch = (sales_window_start() - unix_epoch).days * 86400 -%}
@@ -107,7 +109,7 @@
     select distinct changed_date
     from (
         select
-            {{ local_date(epoch_to_timestamp('raw_records.' ~ created_epoch_column), 'shop_accounts.shop_time_zone') }} as changed_date,
+            {{ local_date(epoch_to_timestamp('raw_records.' ~ created_epoch_column), "coalesce(shop_accounts.shop_time_zone, 'UTC')") }} as changed_date,
             {{ timestamptz_to_utc('raw_records._airbyte_extracted_at') }} as extracted_at
             {%- if updated_epoch_column %},
             raw_records.{{ updated_epoch_column }} as updated_epoch

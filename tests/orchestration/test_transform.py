@@ -4,6 +4,7 @@ producer leaving out exactly what a failed or stale source feeds (DECISIONLOG "O
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -187,35 +188,57 @@ def _event(unique_id: str, status: str, resource_type: str = "model", message: s
     )
 
 
-def test_the_producer_keeps_each_nodes_result_with_its_tests_for_one_push_at_the_end(dag, tmp_path):
-    import threading
+class _PushedXComs:
+    def __init__(self):
+        self.pushed: dict[str, object] = {}
+
+    def xcom_push(self, key, value):
+        assert key not in self.pushed, f"{key} pushed twice"
+        self.pushed[key] = value
+
+
+def test_the_producer_pushes_a_nodes_result_once_it_and_all_its_tests_have_ended(dag, tmp_path):
+    from shop_analytics.transform.watchers import result_xcom_key
 
     producer = dag.get_task("transform.dbt_producer_watcher")
+    ti = _PushedXComs()
     producer._results_lock, producer._node_results, producer._compiled_sql = threading.Lock(), {}, {}
+    producer._pushed = set()
+    producer._parents_of_test = {}
+    for parent, parent_tests in producer.tests_per_model.items():
+        for test in parent_tests:
+            producer._parents_of_test.setdefault(test, []).append(parent)
     fct_orders = f"model.{PROJECT}.fct_orders"
     tests = producer.tests_per_model[fct_orders]
+    assert len(tests) >= 3
     compiled = tmp_path / "target" / "compiled" / PROJECT / "models" / "marts" / "sales" / "fct_orders.sql"
     compiled.parent.mkdir(parents=True)
     compiled.write_text("select 1 as receipt_id")
-    extra = {"project_dir": str(tmp_path)}
+    extra = {"project_dir": str(tmp_path), "context": {"ti": ti}}
     producer._record_dbt_event(_event(fct_orders, "executing", name="NodeExecuting"), extra)
     assert producer._node_results == {}, "only terminal statuses are results"
     producer._record_dbt_event(_event(fct_orders, "success"), extra)
     producer._record_dbt_event(_event(tests[0], "fail", "test", "Got 3 results, configured to fail if != 0"), extra)
-    producer._record_dbt_event(_event(tests[1], "pass", "test"), extra)
-    producer._push_node_state_xcom(None, f"model.{PROJECT}.fct_web_traffic_daily", "skipped")
+    for test in tests[1:-1]:
+        producer._record_dbt_event(_event(test, "pass", "test"), extra)
+    assert ti.pushed == {}, "a model's result waits for its last test"
+    producer._record_dbt_event(_event(tests[-1], "pass", "test"), extra)
+    assert set(ti.pushed) == {result_xcom_key(fct_orders)}, "tests ride on their model's result"
 
-    summary = producer._summary()
-    assert not [key for key in summary if key.startswith("test.")], "tests ride on their model's result"
-    result = summary[fct_orders]
+    result = ti.pushed[result_xcom_key(fct_orders)]
     assert result["status"] == "success"
     assert result["compiled_sql"] == "select 1 as receipt_id"
+    assert len(result["tests"]) == len(tests)
     assert result["tests"][tests[0]] == {
         "status": "fail",
         "execution_time": 0.5,
         "message": "Got 3 results, configured to fail if != 0",
     }
-    assert summary[f"model.{PROJECT}.fct_web_traffic_daily"]["status"] == "skipped"
+    # what was left out of the build, or never finished, is pushed when the build ends
+    producer._push_node_state_xcom(None, f"model.{PROJECT}.fct_web_traffic_daily", "skipped")
+    for unique_id in list(producer._node_results):
+        producer._push_result(ti, unique_id, final=True)
+    assert ti.pushed[result_xcom_key(f"model.{PROJECT}.fct_web_traffic_daily")]["status"] == "skipped"
 
 
 def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_left_out():

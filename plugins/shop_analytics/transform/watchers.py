@@ -3,18 +3,20 @@
 Stock Cosmos has its producer push XComs as dbt works: four or five per node (each dbt
 event, the status, the compiled SQL, test aggregates), ~2,800 a build here, each a call
 to the Execution API under a lock shared with dbt's threads. That doubled the build (36 s
-in the producer vs 17 s bare). Our watchers only read results once the build has ended
-(cosmos_dbt._watchers_wait_for_the_build), so `ResultsOnceProducer` keeps every node's
-result in memory and pushes two XComs when the build ends, whatever its outcome: the
-results of every node (status, dbt's message, timings, each test's result) and the
-models' compiled SQL.
+in the producer vs 17 s bare). `ResultsOnceProducer` keeps results in memory and pushes
+one XCom per rendered node (`<node>_result`: status, dbt's message, timings, each of its
+tests' results, a model's compiled SQL), once, when the node and all its tests have
+ended; what is left (a failed build) when the build ends. Each watcher reads that one
+XCom.
 
 Nodes are rendered by `NodeWatcherConverter` (Cosmos's `RenderConfig.node_converters`):
 - a model or seed is one task, `<layer>.<source or domain>.<model>` (`seeds.<seed>`),
   reporting the node and its own tests from the one `dbt build` (TestBehavior.BUILD: a
   failing test fails its model's task, naming the test; stock Cosmos refuses BUILD in
   WATCHER mode because its build operator would run dbt again, ours only reads);
-- a source table is `sources.<source>.<table>`, reporting its freshness check and tests.
+- a source table is `sources.<source>.<table>`, reporting its freshness check and tests;
+- the tasks sit in groups mirroring the project: `sources/<source>`, `seeds`,
+  `<layer>/<source or domain>` from the model's folder (`task_group_path`).
 
 Retries and manual clears keep Cosmos's behaviour: a watcher on its second try, or whose
 producer never pushed results, defers to Cosmos's consumer logic (which falls back to
@@ -49,31 +51,63 @@ from cosmos.operators._watcher.state import (
     is_dbt_node_status_terminal,
     safe_xcom_push,
 )
+from cosmos.operators.local import DbtLocalBaseOperator
 from cosmos.operators.watcher import DbtConsumerWatcherSensor, DbtProducerWatcherOperator, DbtSourceWatcherOperator
 
 SOURCES_GROUP = "sources"
 SEEDS_GROUP = "seeds"
 
 
-class ResultsOnceProducer(DbtProducerWatcherOperator):
-    """Cosmos's producer (freshness, exclusions, one `dbt build`), pushing its results once at the end.
+class _DbtRunnerWithoutFullGc(DbtLocalBaseOperator):
+    """dbtRunner as Cosmos runs it, less the `gc.collect()` after each invocation.
 
-    Same constructor as the stock producer: `cosmos_dbt` swaps the class of the producer
-    Cosmos renders (Cosmos picks the producer's class itself, with no option for it).
+    Cosmos resets dbt's adapters and then runs a full garbage collection after every dbt
+    command (astronomer-cosmos#2334, "leaked semaphore" warnings). In a process holding
+    Airflow, dbt and the parsed project that collection took ~0.7 s per invocation here,
+    twice per build (freshness, build). The adapters are still reset.
+    """
+
+    def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
+        from cosmos.dbt import runner as dbt_runner
+        from cosmos.dbt.project import change_working_directory, environ
+        from dbt.adapters.factory import reset_adapters
+
+        if not dbt_runner.is_available():
+            return super().run_dbt_runner(command, env, cwd, **kwargs)
+        with change_working_directory(cwd), environ(env):
+            self.log.info("Running dbtRunner with %s in %s", command[1:], cwd)
+            try:
+                return dbt_runner.get_runner(callbacks=self._dbt_runner_callbacks).invoke(command[1:])
+            finally:
+                reset_adapters()
+
+
+class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
+    """Cosmos's producer (freshness, exclusions, one `dbt build`), pushing one XCom per node.
+
+    A node's result is pushed once, as soon as the node and all its tests have ended (from
+    dbt's callback thread, while the build goes on), and whatever is left when the build
+    ends. Same constructor as the stock producer: `cosmos_dbt` swaps the class of the
+    producer Cosmos renders (Cosmos picks the producer's class itself, with no option for it).
     """
 
     def execute(self, context: Any, **kwargs: Any) -> Any:
         self._results_lock = threading.Lock()
         self._node_results: dict[str, dict[str, Any]] = {}
         self._compiled_sql: dict[str, str] = {}
+        self._pushed: set[str] = set()
+        self._parents_of_test: dict[str, list[str]] = {}
+        for parent_id, test_ids in (self.tests_per_model or {}).items():
+            for test_id in test_ids:
+                self._parents_of_test.setdefault(test_id, []).append(parent_id)
         ti = context["ti"]
         try:
             return super().execute(context, **kwargs)
         finally:
             # A retried producer skips (Cosmos restores its XComs): never overwrite them.
             if getattr(ti, "try_number", 1) <= 1:
-                for unique_id, result in self._summary().items():
-                    safe_xcom_push(task_instance=ti, key=result_xcom_key(unique_id), value=result)
+                for unique_id in list(self._node_results) + list(self.tests_per_model or {}):
+                    self._push_result(ti, unique_id, final=True)
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         result = super().run_dbt_runner(command, env, cwd, **kwargs)
@@ -120,6 +154,13 @@ class ResultsOnceProducer(DbtProducerWatcherOperator):
                 event, unique_id, node_info.get("node_status"), self._upstream_failure_skipped_ids
             )
             if is_dbt_node_status_terminal(status):
+                project_dir = extra_kwargs.get("project_dir")
+                sql = project_dir and _extract_compiled_sql(
+                    project_dir, unique_id, node_info.get("node_path"), node_info.get("resource_type")
+                )
+                if sql:
+                    with self._results_lock:
+                        self._compiled_sql[unique_id] = sql
                 run_result = event.get("data", {}).get("run_result") or {}
                 self._record(
                     unique_id,
@@ -129,34 +170,44 @@ class ResultsOnceProducer(DbtProducerWatcherOperator):
                     started_at=node_info.get("node_started_at"),
                     finished_at=node_info.get("node_finished_at"),
                 )
-                project_dir = extra_kwargs.get("project_dir")
-                sql = project_dir and _extract_compiled_sql(
-                    project_dir, unique_id, node_info.get("node_path"), node_info.get("resource_type")
-                )
-                if sql:
-                    with self._results_lock:
-                        self._compiled_sql[unique_id] = sql
+                context = extra_kwargs.get("context")
+                if context is not None:
+                    for node_id in self._parents_of_test.get(unique_id, [unique_id]):
+                        self._push_result(context["ti"], node_id)
         _log_dbt_msg(event)
 
-    def _summary(self) -> dict[str, dict[str, Any]]:
-        """The result of every node but tests; a tested node's lists its tests' results, a model's has its SQL."""
-        tests_of = self.tests_per_model or {}
-        summary = {}
-        for unique_id, result in self._node_results.items():
-            if unique_id.startswith("test.") or unique_id.startswith("unit_test."):
-                continue
-            summary[unique_id] = dict(result)
-        for parent_id, test_ids in tests_of.items():
-            tests = {test_id: self._node_results[test_id] for test_id in test_ids if test_id in self._node_results}
-            if tests:
-                summary.setdefault(parent_id, {})["tests"] = {
-                    test_id: {"status": test.get("status"), "execution_time": test.get("execution_time")}
-                    | ({} if is_dbt_node_status_success(test.get("status")) else {"message": test.get("message")})
-                    for test_id, test in tests.items()
-                }
-        for unique_id, sql in self._compiled_sql.items():
-            summary.setdefault(unique_id, {})["compiled_sql"] = sql
-        return summary
+    def _push_result(self, ti: Any, unique_id: str, final: bool = False) -> None:
+        """Push a node's result once: when it and all its tests have ended, or at the end (`final`)."""
+        if unique_id.startswith(("test.", "unit_test.")):
+            return
+        with self._results_lock:
+            if unique_id in self._pushed:
+                return
+            result = self._result_of(unique_id, final)
+            if result is None:
+                return
+            self._pushed.add(unique_id)
+        safe_xcom_push(task_instance=ti, key=result_xcom_key(unique_id), value=result)
+
+    def _result_of(self, unique_id: str, final: bool = False) -> dict[str, Any] | None:
+        """A node's result with its tests' and its compiled SQL; None while it or a test is running."""
+        node = self._node_results.get(unique_id)
+        test_ids = (self.tests_per_model or {}).get(unique_id, [])
+        tests = {test_id: self._node_results[test_id] for test_id in test_ids if test_id in self._node_results}
+        if not final and (node is None or len(tests) < len(test_ids)):
+            return None
+        if node is None and not tests:
+            return None
+        result = dict(node or {})
+        if tests:
+            result["tests"] = {
+                test_id: {"status": test.get("status"), "execution_time": test.get("execution_time")}
+                | ({} if is_dbt_node_status_success(test.get("status")) else {"message": test.get("message")})
+                for test_id, test in tests.items()
+            }
+        if unique_id in self._compiled_sql:
+            result["compiled_sql"] = self._compiled_sql[unique_id]
+        return result
 
 
 def result_xcom_key(unique_id: str) -> str:

@@ -1,15 +1,14 @@
-{#- Money is decimal everywhere: BigQuery NUMERIC is DECIMAL(38, 9), and DuckDB gets the
-    same precision so contracts and reconciliations hold identically on both. -#}
+{#- Money is decimal everywhere, DECIMAL(38, 9): BigQuery's NUMERIC range (DECIMAL is its alias
+    and accepts the parameters, 38 - 9 <= 29), and DuckDB's widest exact decimal. One literal
+    on both engines, the one the marts' contracts declare (`data_type: decimal(38, 9)`), so a
+    contract and a reconciliation hold identically on DuckDB and BigQuery. Counts in a
+    contracted mart are cast to dbt.type_bigint() (DuckDB sums integers into HUGEINT). -#}
 {% macro type_money() -%}
     {{ return(adapter.dispatch('type_money', 'shop_analytics')()) }}
 {%- endmacro %}
 
 {% macro default__type_money() -%}
     decimal(38, 9)
-{%- endmacro %}
-
-{% macro bigquery__type_money() -%}
-    numeric
 {%- endmacro %}
 
 {#- Etsy Money {amount, divisor, currency_code} (JSON) -> decimal amount.

@@ -125,17 +125,17 @@ final as (
         aggregated.channel_group,
         channel_groups.is_paid as is_paid_channel,
         shop_accounts.shop_currency_code as currency_code,
-        aggregated.sessions,
-        aggregated.engaged_sessions,
-        aggregated.session_duration_seconds,
-        aggregated.page_views,
-        aggregated.new_users,
-        aggregated.attributed_orders,
+        cast(aggregated.sessions as {{ dbt.type_bigint() }}) as sessions,
+        cast(aggregated.engaged_sessions as {{ dbt.type_bigint() }}) as engaged_sessions,
+        cast(aggregated.session_duration_seconds as {{ type_money() }}) as session_duration_seconds,
+        cast(aggregated.page_views as {{ dbt.type_bigint() }}) as page_views,
+        cast(aggregated.new_users as {{ dbt.type_bigint() }}) as new_users,
+        cast(aggregated.attributed_orders as {{ dbt.type_bigint() }}) as attributed_orders,
         aggregated.attributed_revenue,
-        aggregated.instagram_reach,
-        aggregated.instagram_interactions,
-        aggregated.instagram_new_followers,
-        aggregated.instagram_posts_published
+        cast(aggregated.instagram_reach as {{ dbt.type_bigint() }}) as instagram_reach,
+        cast(aggregated.instagram_interactions as {{ dbt.type_bigint() }}) as instagram_interactions,
+        cast(aggregated.instagram_new_followers as {{ dbt.type_bigint() }}) as instagram_new_followers,
+        cast(aggregated.instagram_posts_published as {{ dbt.type_bigint() }}) as instagram_posts_published
     from aggregated
     left join channel_groups
         on aggregated.channel_group = channel_groups.channel_group

@@ -157,26 +157,26 @@ final as (
         new_followers,
         case
             when date_day <= read_for_date
-                then latest_followers_count - coalesce(sum(case when date_day <= read_for_date then new_followers end) over (
+                then cast(latest_followers_count - coalesce(sum(case when date_day <= read_for_date then new_followers end) over (
                     partition by instagram_account_id
                     order by date_day
                     rows between 1 following and unbounded following
-                ), 0)
+                ), 0) as {{ dbt.type_bigint() }})
         end as followers_count,
         date_day <> read_for_date as followers_count_is_estimated,
         reach,
         reach_7_days,
         reach_28_days,
-        posts_published,
-        stories_published,
-        post_interactions,
-        post_likes,
-        post_comments,
-        story_replies,
-        post_saves,
-        post_shares,
-        post_profile_visits,
-        post_follows
+        cast(posts_published as {{ dbt.type_bigint() }}) as posts_published,
+        cast(stories_published as {{ dbt.type_bigint() }}) as stories_published,
+        cast(post_interactions as {{ dbt.type_bigint() }}) as post_interactions,
+        cast(post_likes as {{ dbt.type_bigint() }}) as post_likes,
+        cast(post_comments as {{ dbt.type_bigint() }}) as post_comments,
+        cast(story_replies as {{ dbt.type_bigint() }}) as story_replies,
+        cast(post_saves as {{ dbt.type_bigint() }}) as post_saves,
+        cast(post_shares as {{ dbt.type_bigint() }}) as post_shares,
+        cast(post_profile_visits as {{ dbt.type_bigint() }}) as post_profile_visits,
+        cast(post_follows as {{ dbt.type_bigint() }}) as post_follows
     from combined
 
 )

@@ -4,8 +4,8 @@
     after it. The 7-day figures are complete only when the first snapshot fell inside that
     window (otherwise the first delta carries older growth) and a snapshot exists on or after
     its last day (has_complete_first_7_days). -#}
-{%- set metrics = ['reach', 'likes', 'comments', 'replies', 'saves', 'shares', 'total_interactions',
-                   'follows', 'profile_visits', 'reels_watch_seconds'] %}
+{%- set count_metrics = ['reach', 'likes', 'comments', 'replies', 'saves', 'shares', 'total_interactions',
+                         'follows', 'profile_visits'] %}
 {%- set first_7_days_metrics = ['reach', 'likes', 'comments', 'saves', 'shares', 'total_interactions', 'follows', 'profile_visits'] %}
 with posts as (
 
@@ -81,12 +81,13 @@ final as (
         posts.first_snapshot_at,
         posts.last_snapshot_at,
         coalesce(snapshot_coverage.snapshot_days, 0) as snapshot_days,
-        {%- for metric in metrics %}
+        {%- for metric in count_metrics %}
         latest_snapshot.lifetime_{{ metric }},
         {%- endfor %}
+        cast(latest_snapshot.lifetime_reels_watch_seconds as {{ type_money() }}) as lifetime_reels_watch_seconds,
         {%- for metric in first_7_days_metrics %}
         case when posts.posted_date is not null and snapshot_coverage.post_id is not null
-            then coalesce(first_7_days.first_7_days_{{ metric }}, 0)
+            then cast(coalesce(first_7_days.first_7_days_{{ metric }}, 0) as {{ dbt.type_bigint() }})
         end as first_7_days_{{ metric }},
         {%- endfor %}
         coalesce(

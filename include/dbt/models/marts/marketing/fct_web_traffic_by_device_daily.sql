@@ -25,7 +25,7 @@ final as (
         devices.sessions,
         devices.engaged_sessions,
         devices.bounced_sessions,
-        devices.session_duration_seconds,
+        cast(devices.session_duration_seconds as {{ type_money() }}) as session_duration_seconds,
         devices.page_views,
         devices.new_users,
         devices.total_users,

@@ -25,7 +25,7 @@ final as (
         locations.sessions,
         locations.engaged_sessions,
         locations.bounced_sessions,
-        locations.session_duration_seconds,
+        cast(locations.session_duration_seconds as {{ type_money() }}) as session_duration_seconds,
         locations.page_views,
         locations.new_users,
         locations.total_users,

@@ -22,7 +22,7 @@ final as (
         sessions,
         engaged_sessions,
         bounced_sessions,
-        session_duration_seconds,
+        cast(session_duration_seconds as {{ type_money() }}) as session_duration_seconds,
         page_views,
         new_users,
         total_users,

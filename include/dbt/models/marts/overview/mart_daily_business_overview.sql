@@ -122,13 +122,13 @@ daily as (
         cast(coalesce(sales.revenue, 0) as {{ type_money() }}) as revenue,
         cast(coalesce(sales.net_sales, 0) as {{ type_money() }}) as net_sales,
         cast(coalesce(sales.net_profit, 0) as {{ type_money() }}) as net_profit,
-        coalesce(sales.orders, 0) as orders,
-        coalesce(sales.units, 0) as units,
+        cast(coalesce(sales.orders, 0) as {{ dbt.type_bigint() }}) as orders,
+        cast(coalesce(sales.units, 0) as {{ dbt.type_bigint() }}) as units,
         cast(case when sales.orders > 0 then sales.revenue / sales.orders end as {{ type_money() }})
             as average_order_value,
-        coalesce(sales.new_customers, 0) as new_customers,
-        coalesce(sales.returning_customers, 0) as returning_customers,
-        coalesce(sales.other_currency_orders, 0) as other_currency_orders,
+        cast(coalesce(sales.new_customers, 0) as {{ dbt.type_bigint() }}) as new_customers,
+        cast(coalesce(sales.returning_customers, 0) as {{ dbt.type_bigint() }}) as returning_customers,
+        cast(coalesce(sales.other_currency_orders, 0) as {{ dbt.type_bigint() }}) as other_currency_orders,
         web.date_day is not null as has_web_data,
         coalesce(web.sessions, 0) as sessions,
         coalesce(web.engaged_sessions, 0) as engaged_sessions,
@@ -137,8 +137,10 @@ daily as (
         web.total_users,
         case
             when web.sessions > 0
-                then cast(coalesce(sales.orders, 0) + coalesce(sales.other_currency_orders, 0) as {{ dbt.type_float() }})
-                    / web.sessions
+                then cast(
+                    cast(coalesce(sales.orders, 0) + coalesce(sales.other_currency_orders, 0) as {{ type_money() }}) / web.sessions
+                    as {{ type_money() }}
+                )
         end as conversion_rate,
         instagram.date_day is not null as has_instagram_data,
         instagram.followers_count,

@@ -34,6 +34,7 @@ activity as (
     from orders
     inner join customers
         on orders.customer_id = customers.customer_id
+        and orders.currency_code = customers.currency_code
     group by 1, 2, 3, 4
 ),
 
@@ -60,10 +61,11 @@ final as (
         calendar.currency_code,
         calendar.cohort_month,
         calendar.activity_month,
-        {{ dbt.datediff('calendar.cohort_month', 'calendar.activity_month', 'month') }} as months_since_first_order,
+        cast({{ dbt.datediff('calendar.cohort_month', 'calendar.activity_month', 'month') }} as {{ dbt.type_bigint() }}) as months_since_first_order,
         calendar.cohort_customers,
         coalesce(activity.active_customers, 0) as active_customers,
-        cast(coalesce(activity.active_customers, 0) as {{ type_money() }}) / calendar.cohort_customers as retention_rate,
+        cast(cast(coalesce(activity.active_customers, 0) as {{ type_money() }}) / calendar.cohort_customers as {{ type_money() }})
+            as retention_rate,
         coalesce(activity.orders, 0) as orders,
         coalesce(activity.net_sales, 0) as net_sales
     from calendar

@@ -105,7 +105,7 @@ final as (
         orders.order_date,
         orders.currency_code,
         orders.line_item_count,
-        orders.units,
+        cast(orders.units as {{ dbt.type_bigint() }}) as units,
         orders.gross_sales,
         orders.discounts,
         orders.refunds,

@@ -350,7 +350,7 @@ def test_overview_previous_day_reads_the_day_before(dbt_project):
     for row in rows.values():
         if row["sessions"]:
             all_orders = row["orders"] + row["other_currency_orders"]
-            assert row["conversion_rate"] == pytest.approx(all_orders / row["sessions"])
+            assert float(row["conversion_rate"]) == pytest.approx(all_orders / row["sessions"])
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ from datetime import timedelta
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import BranchPythonOperator
-from airflow.sdk import DAG
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import DAG, CronDataIntervalTimetable
 
 from shop_analytics.config import Settings, load_sources
 from shop_analytics.extract import extract_task_group
@@ -27,9 +26,11 @@ DOC_MD = """
    source, the Airbyte job id and its status.
 2. **transform**: the dbt project (`include/dbt`). `dbt_producer_watcher` runs one
    `dbt build` once every sync has ended; each source table (with its freshness check),
-   seed, model and model's tests is its own task showing that node's result. A source's
-   tables also need that source's sync to have succeeded: a failed source's models are
-   left out of the build and end `upstream_failed`; the other sources' models build.
+   seed, and model (with its tests) is its own task showing that node's result, grouped
+   like the project: `sources/<source>`, `seeds`, `<layer>/<source or domain>` (e.g.
+   `staging/etsy`, `marts/sales`). A source's tables also need that source's sync to have
+   succeeded: a failed source's models are left out of the build and end
+   `upstream_failed`; the other sources' models build.
 
 Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
 backfill a date range from the UI. Owner: the shop's data engineer (see README).

@@ -118,7 +118,7 @@ def test_a_run_triggered_through_the_rest_api_succeeds_with_parallel_tasks_and_o
 
     assert overlapping(spans), "no two tasks ran at the same time: the scheduler did not run tasks in parallel"
     dbt_spans = [span for span in spans if span[2]["pool"] == "duckdb_writer"]
-    assert len(dbt_spans) > 100
+    assert len(dbt_spans) > 80, "every source table, seed and model is its own dbt task"
     assert not overlapping(dbt_spans), "two dbt tasks wrote the DuckDB file at once"
 
 

@@ -71,6 +71,105 @@
     from {{ relation }}
 {%- endmacro %}
 
+{#- One row per element of a JSON array column, with many scalars of the element as
+    strings, named by `fields` (name -> JSONPath under the element, `$.a.b`): what
+    json_array_rows then json_string_fields do, in one pass. DuckDB parses each array once
+    into a list of structs of exactly those paths (from_json; every leaf VARCHAR, so a
+    value reads as json_extract_string reads it and the model's casts still fail loudly on
+    bad input) instead of splitting it into element documents and parsing each again;
+    BigQuery unnests with json_query_array and reads each path with json_value. -#}
+{% macro json_array_string_fields(relation, array_column, fields, carried_columns) -%}
+    {{ return(adapter.dispatch('json_array_string_fields', 'shop_analytics')(relation, array_column, fields, carried_columns)) }}
+{%- endmacro %}
+
+{% macro default__json_array_string_fields(relation, array_column, fields, carried_columns) -%}
+    {#- The struct type of the element: nested objects for dotted paths, VARCHAR leaves. -#}
+    {%- set tree = {} -%}
+    {%- for field_name in fields -%}
+        {%- set node = namespace(current=tree) -%}
+        {%- set keys = fields[field_name][2:].split('.') -%}
+        {%- for key in keys -%}
+            {%- if loop.last -%}
+                {%- do node.current.update({key: 'VARCHAR'}) -%}
+            {%- else -%}
+                {%- if key not in node.current -%}{%- do node.current.update({key: {}}) -%}{%- endif -%}
+                {%- set node.current = node.current[key] -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    select
+        {%- for column in carried_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for field_name in fields %}
+        _element{% for key in fields[field_name][2:].split('.') %}['{{ key }}']{% endfor %} as {{ field_name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {%- for column in carried_columns %}
+            {{ column }},
+            {%- endfor %}
+            unnest(from_json({{ array_column }}, '[{{ tojson(tree) }}]')) as _element
+        from {{ relation }}
+    )
+{%- endmacro %}
+
+{% macro bigquery__json_array_string_fields(relation, array_column, fields, carried_columns) -%}
+    select
+        {%- for column in carried_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for field_name in fields %}
+        json_value(_element, '{{ fields[field_name] }}') as {{ field_name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    cross join unnest(json_query_array({{ array_column }})) as _element
+{%- endmacro %}
+
+{#- The parts of several Etsy Money (JSON) columns as strings: `<column>_amount`,
+    `<column>_divisor`, `<column>_currency_code` for each of money_columns, next to the
+    carried columns. DuckDB parses each Money object once for its three parts (a receipt
+    has eight, read forty times by separate json_extract_string calls); BigQuery reads
+    each part with json_value. -#}
+{% macro json_money_parts(relation, money_columns, carried_columns) -%}
+    {{ return(adapter.dispatch('json_money_parts', 'shop_analytics')(relation, money_columns, carried_columns)) }}
+{%- endmacro %}
+
+{% macro default__json_money_parts(relation, money_columns, carried_columns) -%}
+    select
+        {%- for column in carried_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for money_column in money_columns %}
+        _{{ money_column }}_parts[1] as {{ money_column }}_amount,
+        _{{ money_column }}_parts[2] as {{ money_column }}_divisor,
+        _{{ money_column }}_parts[3] as {{ money_column }}_currency_code{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {%- for column in carried_columns %}
+            {{ column }},
+            {%- endfor %}
+            {%- for money_column in money_columns %}
+            json_extract_string({{ money_column }}, ['$.amount', '$.divisor', '$.currency_code']) as _{{ money_column }}_parts{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ relation }}
+    )
+{%- endmacro %}
+
+{% macro bigquery__json_money_parts(relation, money_columns, carried_columns) -%}
+    select
+        {%- for column in carried_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for money_column in money_columns %}
+        json_value({{ money_column }}, '$.amount') as {{ money_column }}_amount,
+        json_value({{ money_column }}, '$.divisor') as {{ money_column }}_divisor,
+        json_value({{ money_column }}, '$.currency_code') as {{ money_column }}_currency_code{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+{%- endmacro %}
+
 {#- A decimal money amount from Etsy Money parts already read as strings (amount, divisor). -#}
 {% macro money_from_parts(amount, divisor) -%}
     cast(

@@ -28,11 +28,8 @@ source as (
     where _airbyte_raw_id in (select _airbyte_raw_id from latest_versions)
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone
-    from {{ ref('shop_accounts') }}
+local_dates as (
+    {{ shop_local_dates('source', 'shop_id', 'create_date') }}
 ),
 
 renamed as (
@@ -49,11 +46,12 @@ renamed as (
         cast(cast(source.amount as {{ type_money() }}) / 100 as {{ type_money() }}) as amount,
         cast(cast(source.balance as {{ type_money() }}) / 100 as {{ type_money() }}) as balance,
         {{ epoch_to_timestamp('source.create_date') }} as created_at,
-        {{ local_date(epoch_to_timestamp('source.create_date'), 'shop_accounts.shop_time_zone') }} as created_date,
+        local_dates.local_date as created_date,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
-    left join shop_accounts
-        on cast(source.shop_id as string) = shop_accounts.shop_id
+    left join local_dates
+        on cast(source.shop_id as string) = local_dates.shop_id
+        and {{ epoch_quarter_hour('source.create_date') }} = local_dates.epoch_quarter_hour
 ),
 
 final as (

@@ -15,50 +15,58 @@ receipts as (
     {% endif %}
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone
-    from {{ ref('shop_accounts') }}
+local_dates as (
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+),
+
+{%- set money_columns = ['total_price', 'discount_amt', 'subtotal', 'total_shipping_cost', 'gift_wrap_price', 'total_tax_cost', 'total_vat_cost', 'grandtotal'] %}
+
+money_parts as (
+    {{ json_money_parts('receipts', money_columns, [
+        'receipt_id', 'shop_id', 'buyer_user_id', 'seller_user_id', 'status', 'receipt_type',
+        'payment_method', 'country_iso', 'is_paid', 'is_shipped', 'is_gift',
+        'created_timestamp', 'updated_timestamp', '_airbyte_extracted_at',
+    ]) }}
 ),
 
 renamed as (
     select
-        cast(receipts.receipt_id as string) as receipt_id,
-        cast(receipts.shop_id as string) as shop_id,
-        cast(receipts.buyer_user_id as string) as buyer_user_id,
-        cast(receipts.seller_user_id as string) as seller_user_id,
-        lower(receipts.status) as receipt_status,
-        cast(receipts.receipt_type as bigint) as receipt_type,
-        receipts.payment_method,
-        upper(receipts.country_iso) as buyer_country_code,
-        receipts.is_paid,
-        receipts.is_shipped,
-        receipts.is_gift,
-        {{ money_currency('receipts.grandtotal') }} as currency_code,
-        {{ parsed_money_amount('receipts.total_price') }} as total_price,
-        {{ parsed_money_amount('receipts.discount_amt') }} as discount_amount,
-        {{ parsed_money_amount('receipts.subtotal') }} as subtotal,
-        {{ parsed_money_amount('receipts.total_shipping_cost') }} as total_shipping_cost,
-        {{ parsed_money_amount('receipts.gift_wrap_price') }} as gift_wrap_price,
-        {{ parsed_money_amount('receipts.total_tax_cost') }} as total_tax_cost,
-        {{ parsed_money_amount('receipts.total_vat_cost') }} as total_vat_cost,
-        {{ parsed_money_amount('receipts.grandtotal') }} as grand_total,
+        cast(money_parts.receipt_id as string) as receipt_id,
+        cast(money_parts.shop_id as string) as shop_id,
+        cast(money_parts.buyer_user_id as string) as buyer_user_id,
+        cast(money_parts.seller_user_id as string) as seller_user_id,
+        lower(money_parts.status) as receipt_status,
+        cast(money_parts.receipt_type as bigint) as receipt_type,
+        money_parts.payment_method,
+        upper(money_parts.country_iso) as buyer_country_code,
+        money_parts.is_paid,
+        money_parts.is_shipped,
+        money_parts.is_gift,
+        money_parts.grandtotal_currency_code as currency_code,
+        {{ money_from_parts('money_parts.total_price_amount', 'money_parts.total_price_divisor') }} as total_price,
+        {{ money_from_parts('money_parts.discount_amt_amount', 'money_parts.discount_amt_divisor') }} as discount_amount,
+        {{ money_from_parts('money_parts.subtotal_amount', 'money_parts.subtotal_divisor') }} as subtotal,
+        {{ money_from_parts('money_parts.total_shipping_cost_amount', 'money_parts.total_shipping_cost_divisor') }} as total_shipping_cost,
+        {{ money_from_parts('money_parts.gift_wrap_price_amount', 'money_parts.gift_wrap_price_divisor') }} as gift_wrap_price,
+        {{ money_from_parts('money_parts.total_tax_cost_amount', 'money_parts.total_tax_cost_divisor') }} as total_tax_cost,
+        {{ money_from_parts('money_parts.total_vat_cost_amount', 'money_parts.total_vat_cost_divisor') }} as total_vat_cost,
+        {{ money_from_parts('money_parts.grandtotal_amount', 'money_parts.grandtotal_divisor') }} as grand_total,
         -- Every amount of a receipt is in one currency; a receipt where they disagree fails
         -- a test instead of being summed into the wrong currency.
         coalesce(
-            {% for money_column in ['total_price', 'discount_amt', 'subtotal', 'total_shipping_cost', 'gift_wrap_price', 'total_tax_cost', 'total_vat_cost'] -%}
-            coalesce({{ money_currency('receipts.' ~ money_column) }}, {{ money_currency('receipts.grandtotal') }}) = {{ money_currency('receipts.grandtotal') }}
+            {% for money_column in money_columns if money_column != 'grandtotal' -%}
+            coalesce(money_parts.{{ money_column }}_currency_code, money_parts.grandtotal_currency_code) = money_parts.grandtotal_currency_code
             {%- if not loop.last %} and {% endif %}
             {% endfor -%}, false
         ) as is_single_currency,
-        {{ epoch_to_timestamp('receipts.created_timestamp') }} as created_at,
-        {{ epoch_to_timestamp('receipts.updated_timestamp') }} as updated_at,
-        {{ local_date(epoch_to_timestamp('receipts.created_timestamp'), 'shop_accounts.shop_time_zone') }} as created_date,
-        {{ timestamptz_to_utc('receipts._airbyte_extracted_at') }} as extracted_at
-    from receipts
-    left join shop_accounts
-        on cast(receipts.shop_id as string) = shop_accounts.shop_id
+        {{ epoch_to_timestamp('money_parts.created_timestamp') }} as created_at,
+        {{ epoch_to_timestamp('money_parts.updated_timestamp') }} as updated_at,
+        local_dates.local_date as created_date,
+        {{ timestamptz_to_utc('money_parts._airbyte_extracted_at') }} as extracted_at
+    from money_parts
+    left join local_dates
+        on cast(money_parts.shop_id as string) = local_dates.shop_id
+        and {{ epoch_quarter_hour('money_parts.created_timestamp') }} = local_dates.epoch_quarter_hour
 ),
 
 final as (

@@ -24,17 +24,24 @@ shop_accounts as (
     from {{ ref('shop_accounts') }}
 ),
 
+local_dates as (
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+),
+
 dated_receipts as (
     select
         receipts.shop_id,
         receipts.receipt_id,
         receipts.refunds,
         shop_accounts.shop_time_zone,
-        {{ local_date(epoch_to_timestamp('receipts.created_timestamp'), 'shop_accounts.shop_time_zone') }} as receipt_created_date,
+        local_dates.local_date as receipt_created_date,
         receipts._airbyte_extracted_at
     from receipts
     left join shop_accounts
         on cast(receipts.shop_id as string) = shop_accounts.shop_id
+    left join local_dates
+        on cast(receipts.shop_id as string) = local_dates.shop_id
+        and {{ epoch_quarter_hour('receipts.created_timestamp') }} = local_dates.epoch_quarter_hour
 ),
 
 receipts_in_scope as (

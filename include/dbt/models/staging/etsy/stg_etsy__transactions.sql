@@ -18,11 +18,8 @@ receipts as (
     {% endif %}
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone
-    from {{ ref('shop_accounts') }}
+local_dates as (
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
 ),
 
 dated_receipts as (
@@ -30,11 +27,12 @@ dated_receipts as (
         receipts.shop_id,
         receipts.receipt_id,
         receipts.transactions,
-        {{ local_date(epoch_to_timestamp('receipts.created_timestamp'), 'shop_accounts.shop_time_zone') }} as receipt_created_date,
+        local_dates.local_date as receipt_created_date,
         receipts._airbyte_extracted_at
     from receipts
-    left join shop_accounts
-        on cast(receipts.shop_id as string) = shop_accounts.shop_id
+    left join local_dates
+        on cast(receipts.shop_id as string) = local_dates.shop_id
+        and {{ epoch_quarter_hour('receipts.created_timestamp') }} = local_dates.epoch_quarter_hour
 ),
 
 receipts_in_scope as (
@@ -47,12 +45,8 @@ receipts_in_scope as (
     {% endif %}
 ),
 
-unnested as (
-    {{ json_array_rows('receipts_in_scope', 'transactions', 'transaction', ['shop_id', 'receipt_id', 'receipt_created_date', '_airbyte_extracted_at']) }}
-),
-
 transaction_fields as (
-    {{ json_string_fields('unnested', 'transaction', {
+    {{ json_array_string_fields('receipts_in_scope', 'transactions', {
         'transaction_id': '$.transaction_id',
         'listing_id': '$.listing_id',
         'product_id': '$.product_id',

@@ -1,0 +1,27 @@
+{#- Shop-local days of epoch seconds, converted once per shop and UTC quarter hour instead
+    of once per row: a time-zone conversion costs more than everything else a staging row
+    needs (ten million ledger entries: ~2/3 of the model's time on DuckDB). Exact for every
+    zone whose UTC offsets are whole quarter hours (all of them since 1980): local
+    midnight then falls on a quarter-hour boundary in UTC, so every second of a quarter
+    hour has the same local day. Readers join shop_local_dates on (shop_id,
+    epoch_quarter_hour); a shop missing from shop_accounts gets a null day, as before. -#}
+{% macro epoch_quarter_hour(epoch_seconds) -%}
+    cast(floor({{ epoch_seconds }} / 900) as bigint)
+{%- endmacro %}
+
+{% macro shop_local_dates(relation, shop_id_column, epoch_column) -%}
+    select
+        quarter_hours.shop_id,
+        quarter_hours.epoch_quarter_hour,
+        {{ local_date(epoch_to_timestamp('quarter_hours.epoch_quarter_hour * 900'), 'shop_accounts.shop_time_zone') }} as local_date
+    from (
+        select distinct
+            cast({{ shop_id_column }} as string) as shop_id,
+            {{ epoch_quarter_hour(epoch_column) }} as epoch_quarter_hour
+        from {{ relation }}
+    ) as quarter_hours
+    left join (
+        select cast(shop_id as string) as shop_id, shop_time_zone from {{ ref('shop_accounts') }}
+    ) as shop_accounts
+        on quarter_hours.shop_id = shop_accounts.shop_id
+{%- endmacro %}

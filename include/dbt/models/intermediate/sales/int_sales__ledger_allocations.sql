@@ -1,12 +1,95 @@
 {#- Every ledger entry, classified (etsy_ledger_type_mapping) and, where it refers to an
     order (a receipt, a transaction or a payment of one), allocated to that receipt.
-    Rebuilt in full: the lookups change as receipts arrive after their fees, and a mapping
-    fix must reach old entries. Entries of no order (listing fees, Etsy Ads, payouts) stay
-    here with a null receipt_id and count at shop level. A table: its readers (fees,
-    facts, reconciliation tests) read it once instead of re-running ten million joins. -#}
-{{ config(**sales_table_config('entry_date', ['shop_id', 'receipt_id'])) }}
+    Entries of no order (listing fees, Etsy Ads, payouts) stay here with a null receipt_id
+    and count at shop level. A table: its readers (fees, facts, reconciliation tests) read
+    it once instead of re-running ten million joins.
+    Incremental by whole ledger days (macros/sales/incremental.sql). Besides the days
+    int_sales__ledger_entries rebuilds, a run rebuilds the day of every stored entry whose
+    allocation or classification would now come out differently: an entry referring to an
+    order that had not arrived yet (a fee posted before its receipt landed) once the order
+    is there, and an entry whose ledger type the mapping seed now classifies differently
+    (a mapping fix reaches old entries). Receipts, transactions and payments never change
+    the order they belong to, so no other stored allocation can go stale. -#}
+-- depends_on: {{ ref('stg_etsy__ledger_entries') }} (read on incremental runs for the changed ledger days)
+{{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
 
-with ledger_entries as (
+with
+{% if is_incremental() %}
+-- The days int_sales__ledger_entries rebuilds on this run (same rule, same source).
+changed_entry_dates as (
+    select distinct created_date as entry_date
+    from {{ ref('stg_etsy__ledger_entries') }}
+    where {{ sales_window_contains_date('created_date') }}
+        or {{ sales_window_contains_timestamp('extracted_at') }}
+),
+
+stored_allocations as (
+    select
+        entry_id,
+        shop_id,
+        ledger_type,
+        entry_class,
+        fee_type,
+        reference_type,
+        reference_id,
+        receipt_id,
+        entry_date
+    from {{ this }}
+),
+
+-- Stored entries referring to an order they could not be allocated to, now resolvable
+-- (lookup keys first, so every join is a pure equality: a hash join).
+unallocated_order_references as (
+    select
+        entry_date,
+        shop_id,
+        case when reference_type = 'receipt' then reference_id end as receipt_reference_id,
+        case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
+        case when reference_type = 'payment' then reference_id end as payment_reference_id
+    from stored_allocations
+    where receipt_id is null
+        and reference_type in ('receipt', 'transaction', 'payment')
+),
+
+newly_allocatable_dates as (
+    select distinct unallocated_order_references.entry_date
+    from unallocated_order_references
+    left join {{ ref('fct_order_items') }} as order_items
+        on unallocated_order_references.transaction_reference_id = order_items.transaction_id
+        and {{ all_partitions('order_items.order_date') }}
+    left join {{ ref('stg_etsy__payments') }} as payments
+        on unallocated_order_references.payment_reference_id = payments.payment_id
+    inner join {{ ref('int_sales__orders') }} as orders
+        on coalesce(
+            unallocated_order_references.receipt_reference_id,
+            order_items.receipt_id,
+            payments.receipt_id
+        ) = orders.receipt_id
+        and unallocated_order_references.shop_id = orders.shop_id
+),
+
+-- Stored entries the mapping seed now classifies differently.
+reclassified_dates as (
+    select distinct stored_allocations.entry_date
+    from stored_allocations
+    left join {{ ref('etsy_ledger_type_mapping') }} as ledger_type_mapping
+        on stored_allocations.ledger_type = ledger_type_mapping.ledger_type
+    where not (
+        coalesce(stored_allocations.entry_class, '') = coalesce(ledger_type_mapping.entry_class, '')
+        and coalesce(stored_allocations.fee_type, '') = coalesce(ledger_type_mapping.fee_type, '')
+    )
+),
+
+entry_dates_to_rebuild as (
+    select entry_date from changed_entry_dates
+    union distinct
+    select entry_date from newly_allocatable_dates
+    union distinct
+    select entry_date from reclassified_dates
+),
+
+{% endif %}
+ledger_entries as (
     select
         *,
         -- Each lookup key only where the entry refers to that kind of record: a pure
@@ -15,6 +98,9 @@ with ledger_entries as (
         case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
         case when reference_type = 'payment' then reference_id end as payment_reference_id
     from {{ ref('int_sales__ledger_entries') }}
+    {% if is_incremental() %}
+    where entry_date in (select entry_date from entry_dates_to_rebuild)
+    {% endif %}
 ),
 
 ledger_type_mapping as (

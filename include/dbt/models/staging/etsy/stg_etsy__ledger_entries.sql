@@ -28,7 +28,7 @@ source as (
     where _airbyte_raw_id in (select _airbyte_raw_id from latest_versions)
 ),
 
-local_dates as (
+local_dates as {{ materialized_cte() }} (
     {{ shop_local_dates('source', 'shop_id', 'create_date') }}
 ),
 

@@ -15,7 +15,7 @@ receipts as (
     {% endif %}
 ),
 
-local_dates as (
+local_dates as {{ materialized_cte() }} (
     {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
 ),
 

@@ -24,7 +24,7 @@ shop_accounts as (
     from {{ ref('shop_accounts') }}
 ),
 
-local_dates as (
+local_dates as {{ materialized_cte() }} (
     {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
 ),
 

@@ -258,6 +258,8 @@ def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_
         _judge("model.p.x", {"status": "error", "message": "Runtime Error in model x"}, log)
     with pytest.raises(AirflowSkipException):
         _judge("model.p.x", {"status": "skipped"}, log)
+    # a relationships test skipped because its other parent failed: that parent's task fails, not this one
+    assert _judge("seed.p.s", {"status": "success", "tests": {"test.p.rel_y_s.1": {"status": "skipped"}}}, log)
     assert _judge("source.p.s.t", {"status": "warn"}, log) is True
     with pytest.raises(AirflowException):
         _judge("source.p.s.t", {"status": "error"}, log)

@@ -150,9 +150,14 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
         node_info = event.get("data", {}).get("node_info") or {}
         unique_id = node_info.get("unique_id")
         if unique_id:
-            status = _rewrite_upstream_failure_skip_status(
-                event, unique_id, node_info.get("node_status"), self._upstream_failure_skipped_ids
-            )
+            status = node_info.get("node_status")
+            if node_info.get("resource_type") != "test":
+                # A node dbt skipped because an upstream node failed is a failure (Cosmos #2698).
+                # A test keeps "skipped": a relationships test skipped because its *other*
+                # parent failed must not fail this node's task (that parent's task fails).
+                status = _rewrite_upstream_failure_skip_status(
+                    event, unique_id, status, self._upstream_failure_skipped_ids
+                )
             if is_dbt_node_status_terminal(status):
                 project_dir = extra_kwargs.get("project_dir")
                 sql = project_dir and _extract_compiled_sql(

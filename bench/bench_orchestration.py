@@ -37,7 +37,7 @@ from pathlib import Path
 
 from shop_analytics.config import REPO_ROOT, Settings, load_sources
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import DAG_ID, LocalAirflow
+from standin.local_airflow import DAG_ID, LocalAirflow, latest_synced_logical_date
 from standin.sync import run_sync
 
 WORK = REPO_ROOT / "build" / "bench-orchestration"
@@ -212,8 +212,7 @@ def tested_nodes() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_orchestration", description=__doc__)
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    parser.add_argument("--logical-date", type=dt.date.fromisoformat, default=yesterday)
+    parser.add_argument("--logical-date", type=dt.date.fromisoformat, default=latest_synced_logical_date())
     args = parser.parse_args(argv)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)

@@ -21,17 +21,19 @@ import duckdb
 
 from shop_analytics.config import REPO_ROOT, Settings, load_sources
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import UI_LOGIN, DagRunOutcome, LocalAirflow
+from standin.local_airflow import UI_LOGIN, DagRunOutcome, LocalAirflow, latest_synced_logical_date
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
     parser = argparse.ArgumentParser(prog="make run", description=__doc__)
     parser.add_argument(
         "--logical-date",
         type=date.fromisoformat,
-        default=yesterday,
-        help="the day the run covers (default: yesterday, UTC); Airbyte syncs as of the next morning",
+        default=latest_synced_logical_date(),
+        help=(
+            "the day the run covers (default: the latest day whose morning sync has happened: yesterday, UTC, "
+            "or the day before in the first hours after UTC midnight); Airbyte syncs as of the next morning"
+        ),
     )
     parser.add_argument("--airflow-home", type=Path, default=REPO_ROOT / ".airflow")
     parser.add_argument("--duckdb-path", type=Path, default=Settings.from_env().duckdb_path)

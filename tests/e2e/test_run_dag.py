@@ -1,18 +1,19 @@
 """End to end: the real DAG under `airflow dags test`, the real provider talking HTTP to the
 Airbyte stand-in, Cosmos running dbt on a temporary DuckDB file; then what lands in the marts."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest
 
 from shop_analytics.config import load_sources
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import LocalAirflow
+from standin.local_airflow import LocalAirflow, latest_synced_logical_date
 
-# Yesterday, as `make run`: the sources' freshness checks compare the stand-in's extraction
+# The latest synced day (yesterday, or the day before just after UTC midnight), as `make run`:
+# the sources' freshness checks compare the stand-in's extraction
 # time with the wall clock, and a stale source rightly stops the models built on it.
-LOGICAL_DATE = datetime.now(UTC).date() - timedelta(days=1)
+LOGICAL_DATE = latest_synced_logical_date()
 
 pytestmark = pytest.mark.e2e
 

@@ -7,17 +7,17 @@ import os
 import signal
 import socket
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import DAG_ID, UI_LOGIN, LocalAirflow
+from standin.local_airflow import DAG_ID, UI_LOGIN, LocalAirflow, latest_synced_logical_date
 
 pytestmark = pytest.mark.e2e
 
-LOGICAL_DATE = datetime.now(UTC).date() - timedelta(days=1)
+LOGICAL_DATE = latest_synced_logical_date()
 STARTUP_TIMEOUT_SECONDS = 600
 RUN_TIMEOUT_SECONDS = 3600
 # The API server answers slowly while the run keeps both cores busy.

@@ -147,7 +147,10 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
             f"dbt manifest {settings.dbt_manifest_path} is missing: build it with `make manifest` "
             "(dbt parse) before parsing the DAG, and deploy it with the project (see composer/)."
         )
-    operator_args: dict[str, Any] = {"vars": DBT_VARS, "emit_datasets": False}
+    # No retries on dbt tasks: a failing model or test is the data or the code, not a blip,
+    # and a retried node task rebuilds its node alone through the one-slot DuckDB pool (a
+    # failed run took 15+ minutes that way). Fix, then clear the task or re-run the day.
+    operator_args: dict[str, Any] = {"vars": DBT_VARS, "emit_datasets": False, "retries": 0}
     if settings.dbt_pool:
         operator_args["pool"] = settings.dbt_pool
     render_config = RenderConfig(

@@ -1,18 +1,21 @@
 """End to end: the real DAG under `airflow dags test`, the real provider talking HTTP to the
 Airbyte stand-in, Cosmos running dbt on a temporary DuckDB file; then what lands in the marts."""
 
+import json
+import sqlite3
 from datetime import timedelta
 
 import duckdb
 import pytest
 
 from shop_analytics.config import load_sources
+from shop_analytics.transform.watchers import result_xcom_key
 from standin.airbyte_api import running_airbyte_standin
-from standin.local_airflow import LocalAirflow, latest_synced_logical_date
+from standin.local_airflow import DAG_ID, LocalAirflow, latest_synced_logical_date
 
 # The latest synced day (yesterday, or the day before just after UTC midnight), as `make run`:
-# the sources' freshness checks compare the stand-in's extraction
-# time with the wall clock, and a stale source rightly stops the models built on it.
+# the sources' freshness checks compare the stand-in's extraction time with the wall clock,
+# and a stale source rightly stops the models built on it.
 LOGICAL_DATE = latest_synced_logical_date()
 
 pytestmark = pytest.mark.e2e
@@ -63,3 +66,26 @@ def test_marts_hold_the_days_orders_per_shop(dag_run):
     for shop_id, orders, gross_sales in daily:
         assert orders > 0 and gross_sales > 0
         assert orders == orders_by_shop[shop_id], "daily orders disagree with fct_orders"
+
+
+def test_each_source_tables_freshness_was_checked_in_the_run_and_reported_by_its_task(dag_run):
+    """Freshness runs in the DAG (the producer's `dbt source freshness`, before its build) and
+    each source table's task reports its own check: the result its task reads, per table."""
+    airflow, outcome = dag_run
+    with sqlite3.connect(airflow.airflow_home / "airflow.db") as db:
+        results = {
+            key: json.loads(value)
+            for key, value in db.execute(
+                "select xcom.key, xcom.value from xcom join dag_run on dag_run.id = xcom.dag_run_id "
+                "where dag_run.dag_id = ? and date(dag_run.logical_date) = ? and xcom.key like 'source__%'",
+                (DAG_ID, LOGICAL_DATE.isoformat()),
+            )
+        }
+    for source in load_sources().values():
+        for stream in source.streams:
+            node = f"source.shop_analytics.{source.name}.{stream.name}"
+            result = results.get(result_xcom_key(node))
+            assert result is not None, f"no freshness result for {node} in the run"
+            assert result["status"] == "pass", result
+            assert result["message"].startswith("freshness pass: max loaded at"), result
+            assert outcome.task_states[f"transform.sources.{source.name}.{stream.name}"] == "success"

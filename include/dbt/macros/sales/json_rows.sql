@@ -35,45 +35,9 @@
     {%- if with_offset %} with offset as {{ element_alias }}_offset{% endif %}
 {%- endmacro %}
 
-{#- Many scalars of one JSON column as strings, named by `fields` (name -> JSONPath).
-    DuckDB parses each document once for all paths (one json_extract_string per path
-    re-parses a 1 kB transaction twenty times); BigQuery reads each path with json_value. -#}
-{% macro json_string_fields(relation, json_column, fields, carried_columns) -%}
-    {{ return(adapter.dispatch('json_string_fields', 'shop_analytics')(relation, json_column, fields, carried_columns)) }}
-{%- endmacro %}
-
-{% macro default__json_string_fields(relation, json_column, fields, carried_columns) -%}
-    select
-        {%- for column in carried_columns %}
-        {{ column }},
-        {%- endfor %}
-        {%- for field_name in fields %}
-        _json_fields[{{ loop.index }}] as {{ field_name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            {%- for column in carried_columns %}
-            {{ column }},
-            {%- endfor %}
-            json_extract_string({{ json_column }}, [{% for field_name in fields %}'{{ fields[field_name] }}'{{ ', ' if not loop.last }}{% endfor %}]) as _json_fields
-        from {{ relation }}
-    )
-{%- endmacro %}
-
-{% macro bigquery__json_string_fields(relation, json_column, fields, carried_columns) -%}
-    select
-        {%- for column in carried_columns %}
-        {{ column }},
-        {%- endfor %}
-        {%- for field_name in fields %}
-        json_value({{ json_column }}, '{{ fields[field_name] }}') as {{ field_name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ relation }}
-{%- endmacro %}
-
 {#- One row per element of a JSON array column, with many scalars of the element as
-    strings, named by `fields` (name -> JSONPath under the element, `$.a.b`): what
-    json_array_rows then json_string_fields do, in one pass. DuckDB parses each array once
+    strings, named by `fields` (name -> JSONPath under the element, `$.a.b`): json_array_rows
+    and a read of each path, in one pass. DuckDB parses each array once
     into a list of structs of exactly those paths (from_json; every leaf VARCHAR, so a
     value reads as json_extract_string reads it and the model's casts still fail loudly on
     bad input) instead of splitting it into element documents and parsing each again;

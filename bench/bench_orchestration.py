@@ -108,12 +108,13 @@ def dbt_vars(logical_date: dt.date) -> str:
     return json.dumps({"start_date": str(logical_date), "end_date": str(logical_date + dt.timedelta(days=1))})
 
 
-def bare_build_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> float:
+def dbt_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Path, *command: str) -> float:
+    """Wall time of one dbt CLI invocation on the project, with the day's vars."""
     started = time.monotonic()
     subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
-            "build",
+            *command,
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--project-dir",
@@ -128,6 +129,10 @@ def bare_build_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Pat
         check=True,
     )
     return time.monotonic() - started
+
+
+def bare_build_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> float:
+    return dbt_seconds(duckdb_path, logical_date, target_dir, "build")
 
 
 def dag_run_seconds(work: Path, duckdb_path: Path, logical_date: dt.date) -> tuple[float, float, int, float]:
@@ -155,27 +160,7 @@ def dag_run_seconds(work: Path, duckdb_path: Path, logical_date: dt.date) -> tup
 
 def local_mode_parts(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> tuple[float, float]:
     """One single-node dbt invocation, and the OpenLineage pass Cosmos LOCAL runs after each."""
-    started = time.monotonic()
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "run",
-            "--select",
-            "stg_etsy__shops",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target_dir),
-            "--vars",
-            dbt_vars(logical_date),
-            "--quiet",
-        ],
-        env=child_env(duckdb_path),
-        check=True,
-    )
-    invocation = time.monotonic() - started
+    invocation = dbt_seconds(duckdb_path, logical_date, target_dir, "run", "--select", "stg_etsy__shops")
     probe = f"""
 import os, shutil, sys, tempfile, time
 from pathlib import Path

@@ -44,8 +44,9 @@ class DbtProject:
         self.log_path = work_dir / "logs"
         self.build_results: list[dict] = []
 
-    def environment(self, target: str = "local") -> dict[str, str]:
-        return {
+    def environment(self, target: str = "local", window: tuple[dt.date, dt.date] | None = None) -> dict[str, str]:
+        """dbt's environment; `window` is the DAG's data interval [start, end) for incremental models."""
+        environment = {
             **os.environ,
             "DBT_TARGET": target,
             "SHOP_ANALYTICS_DUCKDB_PATH": str(self.duckdb_path),
@@ -53,15 +54,22 @@ class DbtProject:
             "DBT_LOG_PATH": str(self.log_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
+        if window is not None:
+            environment["SHOP_ANALYTICS_START_DATE"], environment["SHOP_ANALYTICS_END_DATE"] = map(str, window)
+        return environment
 
-    def run(self, *args: str, dbt_vars: dict | None = None, target: str = "local", check: bool = True):
+    def run(
+        self,
+        *args: str,
+        window: tuple[dt.date, dt.date] | None = None,
+        target: str = "local",
+        check: bool = True,
+    ):
         command = [str(DBT_EXECUTABLE), *args, "--profiles-dir", str(DBT_PROJECT_DIR)]
-        if dbt_vars:
-            command += ["--vars", json.dumps(dbt_vars)]
         completed = subprocess.run(
             command,
             cwd=DBT_PROJECT_DIR,
-            env=self.environment(target),
+            env=self.environment(target, window),
             capture_output=True,
             text=True,
         )

@@ -205,7 +205,7 @@ def snapshot(project: DbtProject) -> dict[str, list[tuple]]:
 
 def test_incremental_runs_equal_a_full_rebuild(sales_copy):
     """Three more days land (new orders, refunds and status changes on old ones, fee
-    credits); daily incremental runs with the DAG's vars must leave every sales mart exactly
+    credits); daily incremental runs on the DAG's window must leave every sales mart exactly
     as a full rebuild of the same data, including customers' order sequences."""
     for day_offset in range(1, 4):
         sync_day = DEFAULT_SYNC_DAYS[-1] + dt.timedelta(days=day_offset)
@@ -216,7 +216,7 @@ def test_incremental_runs_equal_a_full_rebuild(sales_copy):
             "run",
             "--select",
             *SALES_MODELS.split(),
-            dbt_vars={"start_date": interval_start.isoformat(), "end_date": sync_day.isoformat()},
+            window=(interval_start, sync_day),
         )
     incremental = snapshot(sales_copy)
     sales_copy.run("run", "--full-refresh", "--select", *SALES_MODELS.split())

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 from shop_analytics.config import load_sources
-from shop_analytics.transform.run_params import DBT_VARS, run_params, selected_sync_tasks
+from shop_analytics.transform.run_params import DBT_WINDOW_ENV, run_params, selected_sync_tasks
 
 TRIGGERS = {name: f"extract.{name}.trigger_sync" for name in load_sources()}
 
@@ -61,17 +61,23 @@ def test_a_half_or_inverted_range_fails_the_first_task_with_the_reason():
 def _dbt_window(params, logical_day):
     start = pendulum.datetime(logical_day.year, logical_day.month, logical_day.day, tz="UTC")
     context = {"params": params, "data_interval_start": start, "data_interval_end": start.add(days=1)}
-    return {key: jinja2.Template(template).render(context) for key, template in DBT_VARS.items()}
+    return {key: jinja2.Template(template).render(context) for key, template in DBT_WINDOW_ENV.items()}
 
 
 def test_dbt_rebuilds_the_runs_data_interval_so_a_backfill_rebuilds_exactly_its_days():
     for day in (pendulum.date(2026, 3, 1), pendulum.date(2026, 3, 2)):
-        assert _dbt_window(_validated(), day) == {"start_date": str(day), "end_date": str(day.add(days=1))}
+        assert _dbt_window(_validated(), day) == {
+            "SHOP_ANALYTICS_START_DATE": str(day),
+            "SHOP_ANALYTICS_END_DATE": str(day.add(days=1)),
+        }
 
 
 def test_a_manual_range_overrides_the_data_interval():
     params = _validated(start_date="2026-02-01", end_date="2026-03-01")
-    assert _dbt_window(params, pendulum.date(2026, 3, 10)) == {"start_date": "2026-02-01", "end_date": "2026-03-01"}
+    assert _dbt_window(params, pendulum.date(2026, 3, 10)) == {
+        "SHOP_ANALYTICS_START_DATE": "2026-02-01",
+        "SHOP_ANALYTICS_END_DATE": "2026-03-01",
+    }
 
 
 def test_the_dag_validates_its_params_and_sends_the_window_and_full_refresh_to_the_build():
@@ -83,7 +89,7 @@ def test_the_dag_validates_its_params_and_sends_the_window_and_full_refresh_to_t
     dag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False).dags["etsy_shop_analytics"]
     assert set(dag.params) == {"sources", "start_date", "end_date", "full_refresh"}
     producer = dag.get_task("transform.dbt_producer_watcher")
-    assert producer.vars == DBT_VARS
+    assert DBT_WINDOW_ENV.items() <= producer.env.items()
     assert producer.full_refresh == "{{ params.full_refresh }}"
     check = dag.get_task("check_run_params")
     assert {task.task_id for task in check.downstream_list} == set(TRIGGERS.values())

@@ -1,8 +1,8 @@
 """Idempotency: the reporting tables depend on the data and the logical dates, never on how
 many times or in which batches the days were run.
 
-Each "run" is what the DAG's transform does for one data interval: dbt with the interval's
-`start_date`/`end_date` vars, then the publish step. The comparisons build models and seeds
+Each "run" is what the DAG's transform does for one data interval: dbt with the interval as its
+window (SHOP_ANALYTICS_START_DATE/END_DATE), then the publish step. The comparisons build models and seeds
 only: tests read and never write, and each run here passing its tests is what the rest of
 the quality suite checks. Three histories of the same week, from the same starting point
 (the initial sync's history, fully built):
@@ -35,8 +35,7 @@ MODELS_AND_SEEDS = ("--exclude", "resource_type:test", "resource_type:unit_test"
 
 def run_interval(project: DbtProject, start: dt.date, end: dt.date) -> None:
     """The DAG's transform for the data interval [start, end)."""
-    window = {"start_date": start.isoformat(), "end_date": end.isoformat()}
-    project.run("build", *MODELS_AND_SEEDS, dbt_vars=window)
+    project.run("build", *MODELS_AND_SEEDS, window=(start, end))
 
 
 def published(project: DbtProject) -> dict:

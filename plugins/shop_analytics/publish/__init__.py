@@ -56,13 +56,15 @@ def publish_command() -> list[str]:
 
 def _dbt_invocation(transform: TaskGroup) -> dict[str, Any]:
     """Project, profile and environment of the transform group's dbt tasks, so the audit and
-    publish steps run against exactly the warehouse the build wrote."""
+    publish steps run against exactly the warehouse the build wrote, and their Cosmos cache
+    folder, so they reuse the build's parse of the project instead of parsing it again."""
     for task in transform.iter_tasks():
         if getattr(task, "profile_config", None) is not None and getattr(task, "project_dir", None):
             return {
                 "project_dir": task.project_dir,
                 "profile_config": task.profile_config,
                 "env": task.env,
+                "cache_dir": task.cache_dir,
                 "install_deps": False,
             }
     raise LookupError(

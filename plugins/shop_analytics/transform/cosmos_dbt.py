@@ -36,7 +36,7 @@ from cosmos.constants import (
 )
 
 from shop_analytics.config import Settings
-from shop_analytics.transform.run_params import DBT_VARS, FULL_REFRESH
+from shop_analytics.transform.run_params import DBT_WINDOW_ENV, FULL_REFRESH
 from shop_analytics.transform.watchers import NodeWatcherConverter, ResultsOnceProducer
 
 DBT_PROFILE = "shop_analytics"
@@ -150,7 +150,7 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
     # No retries on dbt tasks: a failing model or test is the data or the code, not a blip,
     # and a retried node task rebuilds its node alone through the one-slot DuckDB pool (a
     # failed run took 15+ minutes that way). Fix, then clear the task or re-run the day.
-    operator_args: dict[str, Any] = {"vars": DBT_VARS, "emit_datasets": False, "retries": 0}
+    operator_args: dict[str, Any] = {"emit_datasets": False, "retries": 0}
     if settings.dbt_pool:
         operator_args["pool"] = settings.dbt_pool
     render_config = RenderConfig(
@@ -167,10 +167,16 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
             manifest_path=settings.dbt_manifest_path,
             project_name=DBT_PROFILE,
             install_dbt_deps=False,
+            # Operators' `env`, a templated field: the window renders per run.
             env_vars={
                 "SHOP_ANALYTICS_DUCKDB_PATH": str(settings.duckdb_path),
                 "DBT_TARGET": settings.dbt_target,
                 "DBT_THREADS": str(settings.dbt_threads),
+                # dbt's debug file log would land in Cosmos's temporary copy of the project,
+                # deleted after the task (the task log has dbt's events); writing it, under a
+                # lock shared by dbt's threads, took a quarter of the producer's CPU.
+                "DBT_LOG_LEVEL_FILE": "none",
+                **DBT_WINDOW_ENV,
             },
         ),
         profile_config=_profile_config(settings),

@@ -1,7 +1,7 @@
-"""Manual-run params of the DAG, validated by JSON schema, and the dbt vars they drive.
+"""Manual-run params of the DAG, validated by JSON schema, and the dbt window they drive.
 
 A scheduled run (and each run of `airflow backfill create`) takes the defaults: all
-sources, no full refresh, dbt vars from the run's data interval, so a backfill of a range
+sources, no full refresh, dbt's window from the run's data interval, so a backfill of a range
 rebuilds exactly its days. A manual run may narrow the sources, widen the days or ask for
 a full refresh; Airflow checks each value against its schema when the run is triggered,
 and `check_run_params` checks what a schema cannot (the range's order) as the run's
@@ -16,10 +16,12 @@ from typing import Any
 
 from airflow.sdk import Param
 
-# dbt's window [start_date, end_date): the manual range when given, else the data interval.
-DBT_VARS = {
-    "start_date": "{{ params.start_date or data_interval_start.strftime('%Y-%m-%d') }}",
-    "end_date": "{{ params.end_date or data_interval_end.strftime('%Y-%m-%d') }}",
+# dbt's window [start, end): the manual range when given, else the data interval. Passed as
+# environment variables, read by include/dbt/macros/sales/incremental.sql when a model runs
+# (dbt --vars would make every daily run re-parse the project).
+DBT_WINDOW_ENV = {
+    "SHOP_ANALYTICS_START_DATE": "{{ params.start_date or data_interval_start.strftime('%Y-%m-%d') }}",
+    "SHOP_ANALYTICS_END_DATE": "{{ params.end_date or data_interval_end.strftime('%Y-%m-%d') }}",
 }
 FULL_REFRESH = "{{ params.full_refresh }}"
 

@@ -112,9 +112,10 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         result = super().run_dbt_runner(command, env, cwd, **kwargs)
         if (kwargs.get("context") or {}).get("_check_source_freshness"):
-            # `dbt source freshness` parsed the project with this run's vars: hand its partial
-            # parse to the build (Cosmos takes the newest of the project's and its cache's),
-            # which would otherwise parse the whole project again (vars change every day).
+            # Where the deploy-time parse no longer held (another profile, a changed file),
+            # `dbt source freshness` parsed the project again: hand that parse to the build
+            # (Cosmos takes the newest of the project's and its cache's), which would
+            # otherwise parse the whole project a second time.
             self._update_partial_parse_cache(Path(cwd))
         return result
 

@@ -1,23 +1,36 @@
-{#- Incremental sales models rebuild whole days. Window vars (the DAG passes its data
-    interval): `start_date` (inclusive, default: yesterday, UTC, of the dbt run) and
-    `end_date` (exclusive, default: open). The window reaches `sales_lookback_days`
-    (default 3, Airbyte's lookback) before start_date, so records re-sent by the
-    connector's lookback are picked up again. A backfill with start/end rebuilds exactly
-    the days those vars name plus the days of anything that changed inside them. -#}
+{#- Incremental sales models rebuild whole days. The window comes from the environment
+    (the DAG sets it from its data interval): SHOP_ANALYTICS_START_DATE (inclusive,
+    default: yesterday, UTC, of the dbt run) and SHOP_ANALYTICS_END_DATE (exclusive,
+    default: open), both YYYY-MM-DD. It reaches `sales_lookback_days` (a dbt var, default
+    3, Airbyte's lookback) before the start, so records re-sent by the connector's lookback
+    are picked up again. A backfill of a range rebuilds exactly the days it names plus the
+    days of anything that changed inside them.
+    Not dbt --vars: dbt re-parses the whole project whenever --vars change (every day),
+    while an environment variable read only when a model runs (these macros are called
+    inside is_incremental() blocks) leaves the deploy-time parse valid. -#}
 
 {% macro sales_window_start() -%}
-    {%- set start_date = var('start_date', none) -%}
-    {%- if start_date is none -%}
+    {%- set start_day = sales_window_day('SHOP_ANALYTICS_START_DATE') -%}
+    {%- if start_day is none -%}
         {%- set start_day = run_started_at.date() - modules.datetime.timedelta(days=1) -%}
-    {%- else -%}
-        {%- set start_day = modules.datetime.date.fromisoformat(start_date | string) -%}
     {%- endif -%}
     {{ return(start_day - modules.datetime.timedelta(days=var('sales_lookback_days', 3) | int)) }}
 {%- endmacro %}
 
 {% macro sales_window_end() -%}
-    {%- set end_date = var('end_date', none) -%}
-    {{ return(none if end_date is none else modules.datetime.date.fromisoformat(end_date | string)) }}
+    {{ return(sales_window_day('SHOP_ANALYTICS_END_DATE')) }}
+{%- endmacro %}
+
+{#- The day an environment variable names, or none when it is unset or empty. -#}
+{% macro sales_window_day(env_var_name) -%}
+    {%- set value = env_var(env_var_name, '') -%}
+    {%- if not value -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{ exceptions.raise_compiler_error(env_var_name ~ '=' ~ value ~ ' is not a day: set it as YYYY-MM-DD, or unset it for the default window') }}
+    {%- endif -%}
+    {{ return(modules.datetime.date.fromisoformat(value)) }}
 {%- endmacro %}
 
 {#- SQL predicate: a date column falls in the window. -#}

@@ -256,7 +256,7 @@ def test_unmapped_ledger_type_warns_and_is_kept(sales_copy):
     )
     # unique_id of a test: test.<project>.<name>.<hash>
     statuses = {result["unique_id"].split(".")[2]: result["status"] for result in sales_copy.run_results()}
-    assert statuses["int_sales__ledger_entries_ledger_type_is_mapped"] == "warn", completed.stdout[-3000:]
+    assert statuses["stg_etsy__ledger_entries_ledger_type_is_mapped"] == "warn", completed.stdout[-3000:]
     assert statuses["fct_sales_daily_has_no_unclassified_ledger_amount"] == "warn"
     (unclassified,) = sales_copy.query("select sum(unclassified_ledger_amount) from marts.fct_sales_daily")[0]
     assert unclassified == Decimal("-1.23")

@@ -194,7 +194,7 @@ def check_unknown_ledger_type(project: DbtProject, facts: dict) -> None:
     )[0]
     assert unclassified == Decimal("-1.23")
     warned = {result["unique_id"].split(".")[2] for result in project.build_results if result["status"] == "warn"}
-    assert "int_sales__ledger_entries_ledger_type_is_mapped" in warned
+    assert "stg_etsy__ledger_entries_ledger_type_is_mapped" in warned
 
 
 def inject_new_column(connection) -> dict:

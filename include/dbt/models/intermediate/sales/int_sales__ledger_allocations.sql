@@ -4,18 +4,17 @@
     and count at shop level. A table: its readers (fees, facts, reconciliation tests) read
     it once instead of re-running ten million joins.
     Incremental by whole ledger days (macros/sales/incremental.sql). Besides the days
-    int_sales__ledger_entries rebuilds, a run rebuilds the day of every stored entry whose
+    stg_etsy__ledger_entries rebuilds, a run rebuilds the day of every stored entry whose
     allocation or classification would now come out differently: an entry referring to an
     order that had not arrived yet (a fee posted before its receipt landed) once the order
     is there, and an entry whose ledger type the mapping seed now classifies differently
     (a mapping fix reaches old entries). Receipts, transactions and payments never change
     the order they belong to, so no other stored allocation can go stale. -#}
--- depends_on: {{ ref('stg_etsy__ledger_entries') }} (read on incremental runs for the changed ledger days)
 {{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
 
 with
 {% if is_incremental() %}
--- The days int_sales__ledger_entries rebuilds on this run (same rule, same source).
+-- The ledger days stg_etsy__ledger_entries rebuilt on this run (the same rule).
 changed_entry_dates as (
     select distinct created_date as entry_date
     from {{ ref('stg_etsy__ledger_entries') }}
@@ -91,15 +90,23 @@ entry_dates_to_rebuild as (
 {% endif %}
 ledger_entries as (
     select
-        *,
+        entry_id,
+        shop_id,
+        ledger_type,
+        reference_type,
+        reference_id,
+        currency_code,
+        amount,
+        created_at,
+        created_date as entry_date,
         -- Each lookup key only where the entry refers to that kind of record: a pure
         -- equality join (a hash join; the type test inside the join condition made
         -- DuckDB fall back to a nested loop over millions of rows).
         case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
         case when reference_type = 'payment' then reference_id end as payment_reference_id
-    from {{ ref('int_sales__ledger_entries') }}
+    from {{ ref('stg_etsy__ledger_entries') }}
     {% if is_incremental() %}
-    where entry_date in (select entry_date from entry_dates_to_rebuild)
+    where created_date in (select entry_date from entry_dates_to_rebuild)
     {% endif %}
 ),
 

@@ -30,8 +30,10 @@ $(VENV)/.synced: uv.lock pyproject.toml
 
 venv: $(VENV)/.synced  ## create/refresh the locked virtualenv
 
+# --profile and --target exactly as Cosmos passes them: dbt keys its partial parse on both,
+# so the DAG's dbt tasks reuse this parse instead of parsing the project again.
 $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
-	$(DBT) parse --profiles-dir . --target local --quiet
+	$(DBT) parse --profiles-dir . --profile shop_analytics --target local --quiet
 	touch $@
 
 manifest: $(MANIFEST)  ## build the dbt manifest the DAG is rendered from (deploy-time, never at parse time)

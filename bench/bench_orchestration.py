@@ -144,25 +144,33 @@ def bare_build_seconds(duckdb_path: Path, logical_date: dt.date, target_dir: Pat
     return dbt_seconds(duckdb_path, logical_date, target_dir, "build")
 
 
-def prime_cosmos_parse_cache(duckdb_path: Path, logical_date: dt.date, target_dir: Path) -> None:
+def prime_cosmos_parse_cache(duckdb_path: Path, logical_date: dt.date, work: Path) -> Path:
     """The steady state of a worker: Cosmos's cache holds the parse its previous run made for
     this profile (dbt keys a parse on the connection, here the DuckDB file), as the bare build
-    gets its parse. Untimed, like that one."""
+    gets its parse. Untimed, like that one. A cache folder of the bench's own, so `make run`'s
+    cache is left alone; returned for the DAG run's AIRFLOW__COSMOS__CACHE_DIR."""
     from cosmos import cache
 
-    dbt_seconds(duckdb_path, logical_date, target_dir, "parse")
+    cache_root = work / "cosmos-cache"
+    dbt_seconds(duckdb_path, logical_date, work / "parse-target", "parse")
     cache._update_partial_parse_cache(
-        target_dir / "partial_parse.msgpack", cache._obtain_cache_dir_path(COSMOS_CACHE_IDENTIFIER)
+        work / "parse-target" / "partial_parse.msgpack",
+        cache._obtain_cache_dir_path(COSMOS_CACHE_IDENTIFIER, base_dir=cache_root),
     )
+    return cache_root
 
 
 def dag_run_seconds(work: Path, duckdb_path: Path, logical_date: dt.date) -> tuple[float, float, int, float]:
     """Wall time of the DAG run, its transform phase, how many transform tasks it ran, and the producer's time."""
-    prime_cosmos_parse_cache(duckdb_path, logical_date, work / "parse-target")
+    cache_root = prime_cosmos_parse_cache(duckdb_path, logical_date, work)
     airflow = LocalAirflow(airflow_home=work / "airflow", duckdb_path=duckdb_path)
     started = time.monotonic()
     with running_airbyte_standin(duckdb_path=duckdb_path, today=logical_date + dt.timedelta(days=1)) as airbyte:
-        outcome = airflow.test_dag(airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret), logical_date)
+        env = {
+            **airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret),
+            "AIRFLOW__COSMOS__CACHE_DIR": str(cache_root),
+        }
+        outcome = airflow.test_dag(env, logical_date)
     wall = time.monotonic() - started
     if not outcome.succeeded:
         raise SystemExit(f"the DAG run did not succeed ({outcome.state}): see {outcome.log_path}")

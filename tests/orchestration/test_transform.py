@@ -241,6 +241,35 @@ def test_the_producer_pushes_a_nodes_result_once_it_and_all_its_tests_have_ended
     assert ti.pushed[result_xcom_key(f"model.{PROJECT}.fct_web_traffic_daily")]["status"] == "skipped"
 
 
+def test_the_producer_callback_gets_what_ends_a_node_and_no_debug_chatter():
+    """dbt's real events: a node's end (debug NodeFinished with its run result, and the
+    result line) reaches the results callback; per-statement debug events do not."""
+    from dbt.adapters.events.types import SQLQuery
+    from dbt.events.types import LogModelResult, MainReportVersion, NodeExecuting, NodeFinished
+    from dbt_common.events.base_types import EventLevel, msg_from_base_event
+
+    from shop_analytics.transform.watchers import _callback_wants
+
+    node = {"unique_id": f"model.{PROJECT}.fct_orders", "resource_type": "model"}
+    running = {**node, "node_status": "executing"}
+    ended = {**node, "node_status": "success"}
+    wanted = [
+        msg_from_base_event(NodeFinished(node_info=ended, run_result={"status": "success", "message": "OK"})),
+        msg_from_base_event(NodeFinished(node_info={**node, "node_status": "skipped"})),
+        msg_from_base_event(
+            LogModelResult(description="x", status="OK", index=1, total=2, execution_time=0.5, node_info=ended),
+            level=EventLevel.INFO,
+        ),
+        msg_from_base_event(MainReportVersion(version="1.11", log_version=3), level=EventLevel.INFO),
+    ]
+    chatter = [
+        msg_from_base_event(NodeExecuting(node_info=running)),
+        msg_from_base_event(SQLQuery(conn_name="c", sql="select 1", node_info=running)),
+    ]
+    assert [_callback_wants(event) for event in wanted] == [True] * len(wanted)
+    assert [_callback_wants(event) for event in chatter] == [False] * len(chatter)
+
+
 def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_left_out():
     import logging
 

@@ -59,12 +59,17 @@ SEEDS_GROUP = "seeds"
 
 
 class _DbtRunnerWithoutFullGc(DbtLocalBaseOperator):
-    """dbtRunner as Cosmos runs it, less the `gc.collect()` after each invocation.
+    """dbtRunner as Cosmos runs it, less the `gc.collect()` after each invocation, and with
+    dbt's debug chatter kept from the event callbacks.
 
     Cosmos resets dbt's adapters and then runs a full garbage collection after every dbt
     command (astronomer-cosmos#2334, "leaked semaphore" warnings). In a process holding
     Airflow, dbt and the parsed project that collection took ~0.7 s per invocation here,
     twice per build (freshness, build). The adapters are still reset.
+
+    dbt hands every event to the callbacks, debug ones included (each SQL statement,
+    connection, compile step: thousands a build), and Cosmos's producer callback turns
+    each into JSON inside dbt's threads. Only `_callback_wants` events reach it.
     """
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
@@ -77,9 +82,27 @@ class _DbtRunnerWithoutFullGc(DbtLocalBaseOperator):
         with change_working_directory(cwd), environ(env):
             self.log.info("Running dbtRunner with %s in %s", command[1:], cwd)
             try:
-                return dbt_runner.get_runner(callbacks=self._dbt_runner_callbacks).invoke(command[1:])
+                callbacks = [_without_debug_chatter(callback) for callback in self._dbt_runner_callbacks or []]
+                return dbt_runner.get_runner(callbacks=callbacks).invoke(command[1:])
             finally:
                 reset_adapters()
+
+
+def _callback_wants(event: Any) -> bool:
+    """Every event of info level or above, and a debug one only when it ends a node
+    (dbt's NodeFinished carries the node's run result; skips carry their cause)."""
+    if event.info.level != "debug":
+        return True
+    node_info = getattr(event.data, "node_info", None)
+    return node_info is not None and is_dbt_node_status_terminal(node_info.node_status)
+
+
+def _without_debug_chatter(callback: Any) -> Any:
+    def filtered(event: Any) -> None:
+        if _callback_wants(event):
+            callback(event)
+
+    return filtered
 
 
 class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):

@@ -25,7 +25,7 @@ help:  ## list the targets
 $(VENV)/.synced: uv.lock pyproject.toml
 	$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" \
 		|| $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 venv: $(VENV)/.synced  ## create/refresh the locked virtualenv

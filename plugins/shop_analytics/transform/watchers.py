@@ -133,8 +133,14 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
                     self._push_result(ti, unique_id, final=True)
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
-        result = super().run_dbt_runner(command, env, cwd, **kwargs)
+        # dbt writes manifest.json twice a command (after loading it, and at the end), ~0.2 s
+        # each here, into Cosmos's temporary copy of the project, deleted after the task. The
+        # build's results reach Airflow through the callback; of the freshness check's
+        # artifacts, Cosmos reads sources.json alone, written below from dbt's result.
+        result = super().run_dbt_runner([*command, "--no-write-json"], env, cwd, **kwargs)
         if (kwargs.get("context") or {}).get("_check_source_freshness"):
+            if result.result is not None:
+                result.result.write(str(Path(cwd) / "target" / "sources.json"))
             # Where the deploy-time parse no longer held (another profile, a changed file),
             # `dbt source freshness` parsed the project again: hand that parse to the build
             # (Cosmos takes the newest of the project's and its cache's), which would

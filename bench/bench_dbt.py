@@ -4,8 +4,9 @@ run on top of it (the next day's Etsy sync landed, the DAG's data interval as db
 window). Both start from a parsed project, as the DAG does (`make manifest` parses at
 deploy time). Prints both times and their ratio against the targets (full <= 120 s on 2
 cores, incremental <= 10 % of full), the fixed cost of any dbt invocation (start-up,
-loading the parse, connecting), measured as a run of one tiny view, and the floor of a
-daily run: the same build on a window in which nothing landed.
+loading the parse, connecting), measured as a run of one tiny view, the floor of a
+daily run: the same build on a window in which nothing landed, and dbt's own floor for
+these nodes: the same build on raw tables with no rows (every model and test still runs).
 
     PYTHONPATH=plugins:. .venv/bin/python -m bench.bench_dbt [--base build/bench/etsy_1m.duckdb]
 
@@ -106,6 +107,25 @@ def dbt_build(
     return elapsed
 
 
+def empty_raw_copy(base: Path, work_dir: Path) -> Path:
+    """A DuckDB file holding the base's raw tables with no rows (file name as the project's:
+    views store the catalog name)."""
+    import duckdb
+
+    path = work_dir / "empty" / "shop_analytics.duckdb"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(f"attach '{base}' as base (read_only)")
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'base' and table_schema like 'raw_%'"
+        ).fetchall()
+        for schema, table in tables:
+            connection.execute(f"create schema if not exists {schema}")
+            connection.execute(f"create table {schema}.{table} as select * from base.{schema}.{table} limit 0")
+    return path
+
+
 def slowest_nodes(work_dir: Path, count: int = 5) -> str:
     results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
     slowest = sorted(results, key=lambda result: result["execution_time"], reverse=True)[:count]
@@ -159,6 +179,12 @@ def main() -> None:
     # landed or changed (incremental models rebuild no day; full-table models and tests run).
     idle_interval = (END_DAY + dt.timedelta(days=400), END_DAY + dt.timedelta(days=401))
     idle_seconds = dbt_build(duckdb_path, work_dir, args.threads, idle_interval)
+    # dbt's floor for these nodes, whatever the models do: start-up and every model and test
+    # of the selection on raw tables with no rows.
+    empty_path = empty_raw_copy(args.base, work_dir)
+    dbt_build(empty_path, work_dir, args.threads, command_name="parse", selection=[])
+    empty_seconds = dbt_build(empty_path, work_dir, args.threads, interval)
+    empty_nodes = len(json.loads((work_dir / "target" / "run_results.json").read_text())["results"])
 
     ratio = incremental_seconds / full_seconds
     print(
@@ -178,6 +204,10 @@ def main() -> None:
     print(
         f"idle daily run:  {idle_seconds:7.1f} s  (a window with nothing new: {idle_seconds / full_seconds:.1%} "
         "of the full build, the floor of a daily run of these models)"
+    )
+    print(
+        f"empty-input run: {empty_seconds:7.1f} s  (the same {empty_nodes} models, seeds and tests on raw tables "
+        f"with no rows: {empty_seconds / full_seconds:.1%} of the full build, dbt's floor for these nodes)"
     )
     print(f"threads {args.threads} on {os.cpu_count()} cores shared with other work; load average (1, 5, 15 min)")
     print(f"  before: {', '.join(f'{load:.2f}' for load in load_before)}")

@@ -53,7 +53,7 @@ def summarise(duckdb_path: Path, outcome: DagRunOutcome, logical_date: date) -> 
             total = sum(rows for _, rows in counts)
             lines.append(f"  raw rows landed, {source.name:<9} {total:>10,}  ({len(counts)} streams)")
         lines.append(
-            f"  dbt models built and tested: {outcome.dbt_models()}, source tables fresh: "
+            f"  dbt models built and tested: {outcome.dbt_models()}, sources fresh: "
             f"{outcome.count('transform.sources.')}, seeds loaded: {outcome.count('transform.seeds.')}"
         )
         headline = db.execute(

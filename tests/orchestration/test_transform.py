@@ -54,9 +54,7 @@ def test_every_model_is_one_task_in_its_layer_and_source_or_domain_group(dag):
 def test_the_graph_reads_like_the_architecture(dag):
     groups = set(dag.task_group_dict)
     expected = {
-        "transform.sources.etsy",
-        "transform.sources.ga4",
-        "transform.sources.instagram",
+        "transform.sources",
         "transform.seeds",
         "transform.staging.etsy",
         "transform.staging.ga4",
@@ -72,24 +70,28 @@ def test_the_graph_reads_like_the_architecture(dag):
     assert not {g for g in groups if g.rsplit(".", 1)[-1].startswith(("stg_", "int_", "fct_", "dim_"))}
 
 
-def test_every_seed_and_source_table_is_its_own_task_in_its_group(dag, transform):
+def test_every_seed_is_its_own_task_and_every_source_one_task_for_all_its_tables(dag, transform):
     for node_id in _manifest_ids("seed"):
         name = node_id.split(".")[-1]
         assert dag.get_task(f"transform.seeds.{name}").task_group.group_id == "transform.seeds"
-    for source in MANIFEST["sources"].values():
-        task = dag.get_task(f"transform.sources.{source['source_name']}.{source['name']}")
-        assert task.task_group.group_id == f"transform.sources.{source['source_name']}", source["unique_id"]
-        assert transform.tasks_map[source["unique_id"]] is task
+    tables = MANIFEST["sources"].values()
+    assert {t for t in dag.task_ids if t.startswith("transform.sources.")} == {
+        f"transform.sources.{table['source_name']}" for table in tables
+    }
+    for table in tables:
+        task = dag.get_task(f"transform.sources.{table['source_name']}")
+        assert transform.tasks_map[table["unique_id"]] is task, table["unique_id"]
+        assert task.model_unique_id == f"source.{PROJECT}.{table['source_name']}"
+        # a retry checks the whole source again, every table of it
+        assert task.select == f"source:{table['source_name']}"
 
 
-def test_source_tasks_are_the_source_groups_tables(transform):
+def test_source_tasks_are_the_sources_one_task_below_its_sync(dag, transform):
     from shop_analytics.transform import source_tasks
 
     for name in load_sources():
-        tables = {s["name"] for s in MANIFEST["sources"].values() if s["source_name"] == name}
-        assert {task.task_id for task in source_tasks(transform, name)} == {
-            f"transform.sources.{name}.{table}" for table in tables
-        }
+        assert [task.task_id for task in source_tasks(transform, name)] == [f"transform.sources.{name}"]
+        assert dag.get_task(f"transform.sources.{name}").upstream_task_ids >= {f"extract.{name}.wait_for_sync"}
     with pytest.raises(LookupError, match="no source 'shopify'"):
         source_tasks(transform, "shopify")
 
@@ -120,7 +122,8 @@ def test_the_build_runs_at_the_right_threads_in_the_local_pool(dag):
     settings = Settings.from_env()
     assert producer.env["DBT_THREADS"] == str(settings.dbt_threads)
     dbt_tasks = [task for task in dag.tasks if hasattr(task, "profile_config")]
-    assert len(dbt_tasks) > 80
+    sources = {source["source_name"] for source in MANIFEST["sources"].values()}
+    assert len(dbt_tasks) > len(_manifest_ids("model")) + len(_manifest_ids("seed")) + len(sources)
     assert {task.pool for task in dbt_tasks} == {"duckdb_writer"}, "a dbt task may write DuckDB beside another"
 
 
@@ -162,30 +165,31 @@ def test_the_build_leaves_out_unselected_sources_models_and_keeps_the_selected(d
     assert {"stg_ga4__events", "fct_instagram_posts"} <= excluded
 
 
-def test_the_build_leaves_out_what_an_errored_freshness_feeds_but_builds_on_a_warning(dag):
+def test_the_build_leaves_out_what_a_source_with_an_errored_freshness_feeds_but_builds_on_a_warning(dag):
     all_synced = {"etsy": "success", "ga4": "success", "instagram": "success"}
     assert _excluded(dag, all_synced) == set()
-    errored = _excluded(dag, all_synced, {f"source.{PROJECT}.instagram.media": "error"})
-    assert "fct_instagram_posts" in errored
-    assert "fct_orders" not in errored
+    for failure in ("error", "runtime error"):
+        errored = _excluded(dag, all_synced, {f"source.{PROJECT}.instagram.media": failure})
+        assert "fct_instagram_posts" in errored
+        # the source's task fails, so Airflow stops every model on the source: dbt builds none of them
+        assert "stg_instagram__account_insights" in errored, "a model on another table of the source"
+        assert "fct_orders" not in errored
     assert _excluded(dag, all_synced, {f"source.{PROJECT}.instagram.media": "warn"}) == set()
 
 
 def _event(unique_id: str, status: str, resource_type: str = "model", message: str = "OK", name: str = "NodeFinished"):
-    return json.dumps(
-        {
-            "info": {"name": name, "msg": f"{unique_id} {status}", "level": "info"},
-            "data": {
-                "node_info": {
-                    "unique_id": unique_id,
-                    "node_status": status,
-                    "resource_type": resource_type,
-                    "node_path": "marts/sales/fct_orders.sql",
-                },
-                "run_result": {"message": message, "execution_time": 0.5},
+    return {
+        "info": {"name": name, "msg": f"{unique_id} {status}", "level": "info"},
+        "data": {
+            "node_info": {
+                "unique_id": unique_id,
+                "node_status": status,
+                "resource_type": resource_type,
+                "node_path": "marts/sales/fct_orders.sql",
             },
-        }
-    )
+            "run_result": {"message": message, "execution_time": 0.5},
+        },
+    }
 
 
 class _PushedXComs:
@@ -270,6 +274,46 @@ def test_the_producer_callback_gets_what_ends_a_node_and_no_debug_chatter():
     assert [_callback_wants(event) for event in chatter] == [False] * len(chatter)
 
 
+def test_the_producer_reads_a_dbt_event_as_dbts_json_log_line_shows_it():
+    """`event_fields` reads the event object's fields; what it returns matches dbt's JSON
+    line for that event (protobuf's MessageToJson, what Cosmos's callback parses)."""
+    from dbt.events.types import LogModelResult, NodeFinished
+    from dbt_common.events.base_types import EventLevel, msg_from_base_event
+    from google.protobuf.json_format import MessageToJson
+
+    from shop_analytics.transform.watchers import event_fields
+
+    node = {
+        "unique_id": f"model.{PROJECT}.fct_orders",
+        "resource_type": "model",
+        "node_path": "marts/sales/fct_orders.sql",
+        "node_status": "error",
+        "node_started_at": "2026-01-02T03:04:05.000001",
+        "node_finished_at": "2026-01-02T03:04:06.000001",
+    }
+    events = [
+        msg_from_base_event(
+            NodeFinished(
+                node_info=node,
+                run_result={"status": "error", "message": "Runtime Error in model fct_orders", "execution_time": 0.25},
+            )
+        ),
+        msg_from_base_event(
+            LogModelResult(description="x", status="ERROR", index=1, total=2, execution_time=0.25, node_info=node),
+            level=EventLevel.ERROR,
+        ),
+    ]
+    for event in events:
+        line = json.loads(MessageToJson(event, preserving_proto_field_name=True))
+        fields = event_fields(event)
+        assert fields["info"] == {key: line["info"][key] for key in ("name", "msg", "level", "ts")}
+        node_info = fields["data"]["node_info"]
+        assert node_info == {key: line["data"]["node_info"][key] for key in node_info}
+        assert ("run_result" in fields["data"]) == ("run_result" in line["data"])
+    finished = event_fields(events[0])["data"]["run_result"]
+    assert finished == {"message": "Runtime Error in model fct_orders", "execution_time": 0.25}
+
+
 def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_left_out():
     import logging
 
@@ -289,6 +333,40 @@ def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_
         _judge("model.p.x", {"status": "skipped"}, log)
     # a relationships test skipped because its other parent failed: that parent's task fails, not this one
     assert _judge("seed.p.s", {"status": "success", "tests": {"test.p.rel_y_s.1": {"status": "skipped"}}}, log)
-    assert _judge("source.p.s.t", {"status": "warn"}, log) is True
-    with pytest.raises(AirflowException):
-        _judge("source.p.s.t", {"status": "error"}, log)
+
+
+def test_a_source_task_fails_naming_each_table_past_its_freshness_error_threshold(dag):
+    from airflow.exceptions import AirflowException
+
+    etsy = dag.get_task("transform.sources.etsy")
+    fresh = {"status": "pass", "message": "freshness pass: max loaded at 2026-01-01"}
+    assert etsy._judge({"tables": {f"source.{PROJECT}.etsy.receipts": fresh}}) is True
+    warned = {"status": "warn", "message": "freshness warn: max loaded at 2026-01-01 (27.0 h ago)"}
+    assert etsy._judge({"tables": {f"source.{PROJECT}.etsy.receipts": warned}}) is True
+    stale = {"status": "error", "message": "freshness error: max loaded at 2026-01-01 (60.0 h ago)"}
+    with pytest.raises(AirflowException, match=r"1 of its 2 tables.*etsy\.ledger_entries \(freshness error.*60\.0 h"):
+        etsy._judge(
+            {"tables": {f"source.{PROJECT}.etsy.receipts": fresh, f"source.{PROJECT}.etsy.ledger_entries": stale}}
+        )
+
+
+def test_the_producer_pushes_one_freshness_result_per_source_with_each_table(dag):
+    from shop_analytics.transform.watchers import result_xcom_key
+
+    producer = dag.get_task("transform.dbt_producer_watcher")
+    ti = _PushedXComs()
+    producer._sources_json = {
+        "results": [
+            {"unique_id": f"source.{PROJECT}.etsy.receipts", "status": "pass", "max_loaded_at_time_ago_in_s": 3600},
+            {"unique_id": f"source.{PROJECT}.etsy.ledger_entries", "status": "error"},
+            {"unique_id": f"source.{PROJECT}.ga4.events", "status": "warn"},
+        ]
+    }
+    producer._push_source_freshness_results({"ti": ti})
+    assert set(ti.pushed) == {result_xcom_key(f"source.{PROJECT}.etsy"), result_xcom_key(f"source.{PROJECT}.ga4")}
+    etsy = ti.pushed[result_xcom_key(f"source.{PROJECT}.etsy")]["tables"]
+    assert {table: result["status"] for table, result in etsy.items()} == {
+        f"source.{PROJECT}.etsy.receipts": "pass",
+        f"source.{PROJECT}.etsy.ledger_entries": "error",
+    }
+    assert "(1.0 h ago)" in etsy[f"source.{PROJECT}.etsy.receipts"]["message"]

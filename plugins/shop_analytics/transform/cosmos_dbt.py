@@ -6,10 +6,10 @@ DAG never runs dbt. Execution mode WATCHER: one task (`dbt_producer_watcher`) ru
 is its own watcher task reporting that node's outcome, so the graph reads like the project
 at the speed of one dbt invocation (DECISIONLOG "Orchestration" has the figures).
 
-Task groups mirror the project's folders: `transform.sources.<source>.<table>` (each with
-its freshness check), `transform.seeds.<seed>`, `transform.<layer>.<source or
-domain>.<model>` (staging.etsy, intermediate.sales, marts.marketing...); see
-`shop_analytics.transform.watchers`.
+Task groups mirror the project's folders: `transform.sources.<source>` (one task per
+source, with the freshness check of each of its tables), `transform.seeds.<seed>`,
+`transform.<layer>.<source or domain>.<model>` (staging.etsy, intermediate.sales,
+marts.marketing...); see `shop_analytics.transform.watchers`.
 
 Sources are rendered as tasks: that is where each source's extract sensor is wired in.
 Before building, the producer excludes every node built on a source whose sync did not
@@ -43,7 +43,8 @@ DBT_PROFILE = "shop_analytics"
 
 # dbt node statuses the producer pre-sets for nodes it leaves out of the build.
 _SKIPPED = "skipped"
-_FRESHNESS_ERROR = "error"
+# Freshness results that fail a source's task (a warning builds).
+_FRESHNESS_FAILURES = ("error", "runtime error")
 
 
 class LocalManifestProjectConfig(ProjectConfig):
@@ -63,27 +64,24 @@ class LocalManifestProjectConfig(ProjectConfig):
 class ExcludeNodesOfUnbuildableSources:
     """The producer's freshness callback: what to leave out of the one `dbt build`.
 
-    A source is unbuildable when its sync task did not succeed in this run, or when its
-    freshness check errored (its watcher task then fails). Every node depending on such a
-    source, directly or through other models, is excluded: the same set Airflow marks
-    `upstream_failed` below the source's tasks, so dbt never builds what the graph says
-    did not run. Freshness warnings build normally (Cosmos's default callback would skip
-    on warnings, and only where all of a node's inputs are stale).
+    A source is unbuildable when its sync task did not succeed in this run, or when the
+    freshness check of any of its tables errored (the source's one task then fails). Every
+    node depending on such a source, directly or through other models, is excluded: the
+    same set Airflow marks `upstream_failed` below the source's task, so dbt never builds
+    what the graph says did not run. Freshness warnings build normally (Cosmos's default
+    callback would skip on warnings, and only where all of a node's inputs are stale).
     """
 
     def __init__(self, sync_task_ids: Mapping[str, str]) -> None:
         self.sync_task_ids = dict(sync_task_ids)
 
     def __call__(self, context: Any, dag: Any, task_group: Any, nodes: Any, sources_json: Any) -> list[tuple[str, str]]:
-        failed_syncs = self.sources_with_failed_syncs(context)
-        stale = {
-            result["unique_id"]
+        unbuildable = self.sources_with_failed_syncs(context) | {
+            _source_name(result["unique_id"])
             for result in (sources_json or {}).get("results", [])
-            if result.get("status") == _FRESHNESS_ERROR
+            if result.get("status") in _FRESHNESS_FAILURES
         }
-        unbuildable_sources = {
-            node_id for node_id in nodes or {} if node_id in stale or _source_name(node_id) in failed_syncs
-        }
+        unbuildable_sources = {node_id for node_id in nodes or {} if _source_name(node_id) in unbuildable}
         return [(node_id, _SKIPPED) for node_id in downstream_nodes(nodes or {}, unbuildable_sources)]
 
     def sources_with_failed_syncs(self, context: Any) -> set[str]:
@@ -218,9 +216,9 @@ def _watchers_wait_for_the_build(group: DbtTaskGroup) -> None:
 
 
 def source_tasks(group: DbtTaskGroup, source_name: str) -> list[TaskGroup | Any]:
-    """The rendered tasks of one dbt source (all its tables), to hang the source's extract on."""
+    """The rendered task of one dbt source (every table of it maps to that task), to hang the source's extract on."""
     prefix = f"source.{DBT_PROFILE}.{source_name}."
-    tasks = [task for node_id, task in group.tasks_map.items() if node_id.startswith(prefix)]
+    tasks = list({id(task): task for node_id, task in group.tasks_map.items() if node_id.startswith(prefix)}.values())
     if not tasks:
         raise LookupError(
             f"the dbt project declares no source {source_name!r} (looked for nodes {prefix}*): "

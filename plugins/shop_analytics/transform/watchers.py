@@ -14,8 +14,10 @@ Nodes are rendered by `NodeWatcherConverter` (Cosmos's `RenderConfig.node_conver
   reporting the node and its own tests from the one `dbt build` (TestBehavior.BUILD: a
   failing test fails its model's task, naming the test; stock Cosmos refuses BUILD in
   WATCHER mode because its build operator would run dbt again, ours only reads);
-- a source table is `sources.<source>.<table>`, reporting its freshness check and tests;
-- the tasks sit in groups mirroring the project: `sources/<source>`, `seeds`,
+- a source is one task, `sources.<source>`: one Airbyte sync, one task reporting the
+  freshness check of each of its tables (a table past its error threshold fails it,
+  named, and the producer leaves out everything built on the source);
+- the tasks sit in groups mirroring the project: `sources`, `seeds`,
   `<layer>/<source or domain>` from the model's folder (`task_group_path`).
 
 Retries and manual clears keep Cosmos's behaviour: a watcher on its second try, or whose
@@ -25,6 +27,7 @@ running its own `dbt build --select <node>` / `dbt source freshness`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Mapping
@@ -37,7 +40,6 @@ from cosmos.airflow.compatibility import EMPTY_OPERATOR_CLASS_PATH, AirflowSkipE
 from cosmos.airflow.graph import create_task_metadata
 from cosmos.config import RenderConfig
 from cosmos.constants import DbtResourceType, ExecutionMode, TestIndirectSelection
-from cosmos.core.airflow import get_airflow_task
 from cosmos.dbt.graph import DbtNode
 from cosmos.operators._watcher.base import (
     _extract_compiled_sql,
@@ -52,7 +54,12 @@ from cosmos.operators._watcher.state import (
     safe_xcom_push,
 )
 from cosmos.operators.local import DbtLocalBaseOperator
-from cosmos.operators.watcher import DbtConsumerWatcherSensor, DbtProducerWatcherOperator, DbtSourceWatcherOperator
+from cosmos.operators.watcher import (
+    DbtConsumerWatcherSensor,
+    DbtProducerWatcherOperator,
+    DbtSourceWatcherOperator,
+    _StdoutFilter,
+)
 
 SOURCES_GROUP = "sources"
 SEEDS_GROUP = "seeds"
@@ -68,22 +75,27 @@ class _DbtRunnerWithoutFullGc(DbtLocalBaseOperator):
     twice per build (freshness, build). The adapters are still reset.
 
     dbt hands every event to the callbacks, debug ones included (each SQL statement,
-    connection, compile step: thousands a build), and Cosmos's producer callback turns
-    each into JSON inside dbt's threads. Only `_callback_wants` events reach it.
+    connection, compile step: thousands a build), in dbt's threads. Only `_callback_wants`
+    events reach them.
     """
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         from cosmos.dbt import runner as dbt_runner
-        from cosmos.dbt.project import change_working_directory, environ
-        from dbt.adapters.factory import reset_adapters
 
         if not dbt_runner.is_available():
             return super().run_dbt_runner(command, env, cwd, **kwargs)
+        return self._invoke_dbt_runner(command, env, cwd, self._dbt_runner_callbacks or [])
+
+    def _invoke_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, callbacks: list[Any]) -> Any:
+        from cosmos.dbt import runner as dbt_runner
+        from cosmos.dbt.project import change_working_directory, environ
+        from dbt.adapters.factory import reset_adapters
+
         with change_working_directory(cwd), environ(env):
             self.log.info("Running dbtRunner with %s in %s", command[1:], cwd)
             try:
-                callbacks = [_without_debug_chatter(callback) for callback in self._dbt_runner_callbacks or []]
-                return dbt_runner.get_runner(callbacks=callbacks).invoke(command[1:])
+                wanted = [_without_debug_chatter(callback) for callback in callbacks]
+                return dbt_runner.get_runner(callbacks=wanted).invoke(command[1:])
             finally:
                 reset_adapters()
 
@@ -133,12 +145,18 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
                     self._push_result(ti, unique_id, final=True)
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
-        # dbt writes manifest.json twice a command (after loading it, and at the end), ~0.2 s
-        # each here, into Cosmos's temporary copy of the project, deleted after the task. The
-        # build's results reach Airflow through the callback; of the freshness check's
-        # artifacts, Cosmos reads sources.json alone, written below from dbt's result.
-        result = super().run_dbt_runner([*command, "--no-write-json"], env, cwd, **kwargs)
-        if (kwargs.get("context") or {}).get("_check_source_freshness"):
+        # --no-write-json: dbt writes manifest.json twice a command (after loading it, and at
+        # the end), ~0.2 s each here, into Cosmos's temporary copy of the project, deleted
+        # after the task. The build's results reach Airflow through the callback; of the
+        # freshness check's artifacts, Cosmos reads sources.json alone, written below from
+        # dbt's result. --quiet: dbt would print every event to stdout as a JSON line for
+        # Cosmos's stdout filter to parse and drop; callbacks get every event whatever the level.
+        command = [*command, "--no-write-json", "--quiet"]
+        context = kwargs.get("context")
+        if context is not None and not context.get("_check_source_freshness"):
+            return self._build(command, env, cwd, context)
+        result = super().run_dbt_runner(command, env, cwd, **kwargs)
+        if (context or {}).get("_check_source_freshness"):
             if result.result is not None:
                 result.result.write(str(Path(cwd) / "target" / "sources.json"))
             # Where the deploy-time parse no longer held (another profile, a changed file),
@@ -148,35 +166,57 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
             self._update_partial_parse_cache(Path(cwd))
         return result
 
+    def _build(self, command: list[str], env: dict[str, str], cwd: str, context: Any) -> Any:
+        """The `dbt build`, its events read from dbt's event objects by `_record_dbt_event`.
+
+        Cosmos's producer callback serializes each event to JSON (protobuf's MessageToJson)
+        for its parser to read back: ~1.7 s of a 13 s build here. A callback error is raised
+        after the build: raised inside the callback, dbt would report it as a node's failure.
+        """
+        extra = {"project_dir": cwd, "context": context}
+        errors: list[Exception] = []
+
+        def on_event(event: Any) -> None:
+            try:
+                self._record_dbt_event(event_fields(event), extra)
+            except Exception as error:
+                self.log.exception("reading dbt's %s event failed", event.info.name)
+                errors.append(error)
+
+        # dbt still prints errors to stdout (as JSON): dropped, the callback logs them.
+        with contextlib.redirect_stdout(_StdoutFilter()):
+            result = self._invoke_dbt_runner(command, env, cwd, [on_event])
+        if errors:
+            raise errors[0]
+        return result
+
     # --- what the stock producer pushes one XCom at a time, recorded in memory instead ---
 
     def _make_parse_callable(self) -> Any:
-        return self._record_dbt_event
+        return lambda line, extra_kwargs: self._record_dbt_event(json.loads(line), extra_kwargs)
 
     def _push_node_state_xcom(self, ti: Any, unique_id: str, state: str) -> None:
         self._record(unique_id, status=state, message="left out of the build by the freshness callback")
 
     def _push_source_freshness_results(self, context: Any) -> None:
+        """One XCom per source: each of its tables' freshness result (`SourceFreshnessWatcher`)."""
+        tables_by_source: dict[str, dict[str, Any]] = {}
         for result in (self._sources_json or {}).get("results", []):
             if result.get("unique_id") and result.get("status"):
-                self._record(
-                    result["unique_id"],
-                    status=result["status"],
-                    message=_freshness_message(result),
-                    execution_time=result.get("execution_time"),
-                )
+                tables_by_source.setdefault(source_id(result["unique_id"]), {})[result["unique_id"]] = {
+                    "status": result["status"],
+                    "message": _freshness_message(result),
+                    "execution_time": result.get("execution_time"),
+                }
+        for source, tables in tables_by_source.items():
+            safe_xcom_push(task_instance=context["ti"], key=result_xcom_key(source), value={"tables": tables})
 
     def _record(self, unique_id: str, **result: Any) -> None:
         with self._results_lock:
             self._node_results.setdefault(unique_id, {}).update(result)
 
-    def _record_dbt_event(self, line: str, extra_kwargs: Mapping[str, Any]) -> None:
-        """Called by dbt's threads for every event of the build (dbt's JSON log line)."""
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            self.log.info("%s", line)
-            return
+    def _record_dbt_event(self, event: Mapping[str, Any], extra_kwargs: Mapping[str, Any]) -> None:
+        """Called by dbt's threads for every wanted event of the build (`event_fields`)."""
         node_info = event.get("data", {}).get("node_info") or {}
         unique_id = node_info.get("unique_id")
         if unique_id:
@@ -212,8 +252,10 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
         _log_dbt_msg(event)
 
     def _push_result(self, ti: Any, unique_id: str, final: bool = False) -> None:
-        """Push a node's result once: when it and all its tests have ended, or at the end (`final`)."""
-        if unique_id.startswith(("test.", "unit_test.")):
+        """Push a node's result once: when it and all its tests have ended, or at the end (`final`).
+
+        Sources are pushed per source, with the freshness results (`_push_source_freshness_results`)."""
+        if unique_id.startswith(("test.", "unit_test.", "source.")):
             return
         with self._results_lock:
             if unique_id in self._pushed:
@@ -245,9 +287,44 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
         return result
 
 
+_NODE_INFO_FIELDS = ("unique_id", "node_status", "resource_type", "node_path", "node_started_at", "node_finished_at")
+
+
+def event_fields(event: Any) -> dict[str, Any]:
+    """What the producer reads of a dbt EventMsg, shaped as dbt's JSON log line (which
+    Cosmos's helpers read), without serializing the whole message."""
+    data = event.data
+    fields: dict[str, Any] = {
+        "info": {"name": event.info.name, "msg": event.info.msg, "level": event.info.level},
+        "data": {},
+    }
+    if event.info.HasField("ts"):
+        fields["info"]["ts"] = event.info.ts.ToJsonString()
+    if _has_message(data, "node_info"):
+        node = data.node_info
+        fields["data"]["node_info"] = {name: getattr(node, name) or None for name in _NODE_INFO_FIELDS}
+    if _has_message(data, "run_result"):
+        fields["data"]["run_result"] = {
+            "message": data.run_result.message or None,
+            "execution_time": data.run_result.execution_time,
+        }
+    if "msg" in data.DESCRIPTOR.fields_by_name and data.msg:
+        fields["data"]["msg"] = data.msg
+    return fields
+
+
+def _has_message(message: Any, field: str) -> bool:
+    return field in message.DESCRIPTOR.fields_by_name and message.HasField(field)
+
+
 def result_xcom_key(unique_id: str) -> str:
-    """The producer's XCom key of one node's result (Cosmos's keys are `<unique_id with __>_<what>`)."""
+    """The producer's XCom key of one node's (or source's) result (Cosmos's keys are `<unique_id with __>_<what>`)."""
     return f"{unique_id.replace('.', '__')}_result"
+
+
+def source_id(table_unique_id: str) -> str:
+    """`source.<project>.<source>.<table>` -> `source.<project>.<source>`, the id of a source's task."""
+    return table_unique_id.rsplit(".", 1)[0]
 
 
 def _freshness_message(result: Mapping[str, Any]) -> str:
@@ -283,13 +360,16 @@ class _ReportsFromResults:
     def poke(self, context: Any) -> bool:
         ti = context["ti"]
         result = self._result if ti.try_number <= 1 else None
-        if result is None or "status" not in result:
+        if result is None or not (result.keys() & {"status", "tables"}):
             if ti.try_number <= 1 and self.missing_result_is_success and self._producer_succeeded(context):
                 self.log.info("%s: no result from the build (%s)", self.model_unique_id, self.missing_result_reason)
                 return True
             # A retry, a manual clear, or a node the producer never reported: Cosmos decides
             # (it runs the node itself, or fails).
             return super().poke(context)
+        return self._judge(result)
+
+    def _judge(self, result: Mapping[str, Any]) -> bool:
         return _judge(self.model_unique_id, result, self.log)
 
     def _producer_succeeded(self, context: Any) -> bool:
@@ -335,20 +415,38 @@ class NodeBuildWatcher(_ReportsFromResults, DbtConsumerWatcherSensor):
 
 
 class SourceFreshnessWatcher(_ReportsFromResults, DbtSourceWatcherOperator):
-    """A source table: its freshness check (and tests on it) from the producer's run."""
+    """A source (`model_unique_id` `source.<project>.<source>`): the freshness check of each
+    of its tables from the producer's run. Its fallback (a retry, a manual clear) is
+    `dbt source freshness --select source:<source>`: every table of the source."""
 
     missing_result_is_success = True
-    missing_result_reason = "no freshness check or test reported for this table"
+    missing_result_reason = "no freshness check reported for this source"
+
+    def _judge(self, result: Mapping[str, Any]) -> bool:
+        tables = result.get("tables") or {}
+        failed = []
+        for table_id, table in sorted(tables.items()):
+            status = table.get("status")
+            self.log.info("%s: %s%s: %s", table_id.split(".", 2)[2], status, _timing(table), table.get("message"))
+            if is_dbt_node_status_failed(status):
+                failed.append(f"{table_id.split('.', 2)[2]} ({table.get('message')})")
+        if failed:
+            raise AirflowException(
+                f"{self.model_unique_id}: {len(failed)} of its {len(tables)} tables failed their freshness check, so "
+                "nothing built on this source was built this run (check its Airbyte sync): " + "; ".join(failed)
+            )
+        self.log.info("%s: all %d tables fresh enough", self.model_unique_id, len(tables))
+        return True
 
 
 def task_group_path(node: DbtNode) -> tuple[str, ...]:
-    """Where a node sits in the graph: `sources/<source>`, `seeds`, or `<layer>/<source or domain>`.
+    """Where a node sits in the graph: `sources`, `seeds`, or `<layer>/<source or domain>`.
 
     Models follow their folder under models/ to two levels (models/staging/etsy/base/x.sql
     sits in staging/etsy), so the graph reads like the project's architecture.
     """
     if node.resource_type == DbtResourceType.SOURCE:
-        return (SOURCES_GROUP, node.unique_id.split(".")[2])
+        return (SOURCES_GROUP,)
     if node.resource_type == DbtResourceType.SEED:
         return (SEEDS_GROUP,)
     folders = PurePosixPath(str(node.original_file_path)).parts[:-1]
@@ -358,13 +456,15 @@ def task_group_path(node: DbtNode) -> tuple[str, ...]:
 
 
 def task_name(node: DbtNode) -> str:
+    """A model's or seed's name; a source table's source (one task per source)."""
     if node.resource_type == DbtResourceType.SOURCE:
-        return node.unique_id.split(".")[3]
+        return node.unique_id.split(".")[2]
     return node.name
 
 
 class NodeWatcherConverter:
-    """Cosmos node converter: each source, seed and model as one watcher task in its folder's group.
+    """Cosmos node converter: each source, seed and model as one watcher task in its folder's group
+    (every table of a source maps to its source's one task).
 
     Arguments come from Cosmos's own `create_task_metadata` (select, profile, env, vars...),
     so a watcher's fallback runs exactly what a stock Cosmos task would.
@@ -375,6 +475,7 @@ class NodeWatcherConverter:
     def __init__(self, render_config: RenderConfig) -> None:
         self.render_config = render_config
         self._groups: dict[tuple[int, tuple[str, ...]], TaskGroup] = {}
+        self._sources: dict[tuple[int, str], Any] = {}
 
     def node_converters(self) -> dict[DbtResourceType, Any]:
         return {resource: self for resource in (DbtResourceType.MODEL, DbtResourceType.SEED, DbtResourceType.SOURCE)}
@@ -406,9 +507,29 @@ class NodeWatcherConverter:
             return None
         meta.id = task_name(node)
         group = self._group(dag, task_group, task_group_path(node))
-        if meta.operator_class == EMPTY_OPERATOR_CLASS_PATH:  # a source without freshness
-            return get_airflow_task(meta, dag, task_group=group)
-        operator = SourceFreshnessWatcher if node.resource_type == DbtResourceType.SOURCE else NodeBuildWatcher
+        if node.resource_type == DbtResourceType.SOURCE:
+            return self._source_task(dag, task_group, group, node, meta)
+        return self._operator(NodeBuildWatcher, dag, group, meta)
+
+    def _source_task(self, dag: Any, root: TaskGroup, group: TaskGroup, node: DbtNode, meta: Any) -> Any:
+        """The one task of the table's source, created with its first table."""
+        key = (id(root), meta.id)
+        if key not in self._sources:
+            if meta.operator_class == EMPTY_OPERATOR_CLASS_PATH:
+                raise ValueError(
+                    f"dbt source table {node.unique_id} has no freshness check: give it a loaded_at_field and "
+                    "freshness thresholds in its _<source>__sources.yml (sources.yaml holds the thresholds)"
+                )
+            meta.arguments["select"] = f"source:{meta.id}"
+            meta.extra_context = {
+                **meta.extra_context,
+                "dbt_node_config": {**meta.extra_context["dbt_node_config"], "unique_id": source_id(node.unique_id)},
+            }
+            self._sources[key] = self._operator(SourceFreshnessWatcher, dag, group, meta)
+        return self._sources[key]
+
+    @staticmethod
+    def _operator(operator: type, dag: Any, group: TaskGroup, meta: Any) -> Any:
         owner = {"owner": meta.owner} if meta.owner else {}
         return operator(
             task_id=meta.id,

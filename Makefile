@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest run test lint clean bench-data bench-dbt
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -38,10 +38,16 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 
 manifest: $(MANIFEST)  ## build the dbt manifest the DAG is rendered from (deploy-time, never at parse time)
 
+# Browser tests use Debian's chromium: playwright's own browser download is not reachable here.
+browser:  ## install Chromium for the browser tests (Debian package; needs root or sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 run: venv manifest  ## set up and run the whole DAG once on the embedded default (DuckDB)
 	$(PY) -m standin.local_run
 
-test: venv manifest  ## set up and run every test
+test: venv manifest browser  ## set up and run every test
 	$(PY) -m pytest -q
 
 lint: venv  ## ruff

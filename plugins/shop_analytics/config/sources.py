@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-SOURCES_FILE = Path(__file__).with_name("sources.yaml")
+# A deployment (or a test registering another source) may point at its own catalogue.
+SOURCES_FILE = Path(os.environ.get("SHOP_ANALYTICS_SOURCES_FILE", Path(__file__).with_name("sources.yaml")))
 
 SYNC_MODES = (
     "full_refresh_overwrite",

@@ -124,7 +124,7 @@ def test_a_fourth_source_grows_the_dag_with_no_code_change(tmp_path):
     extract_tasks = sorted(task for task in downstream if task.startswith("extract.pinterest."))
     assert extract_tasks, f"no extract group for the new source; extract tasks: {sorted(downstream)}"
     # the group's last task (the sensor) is the one with no successor inside the group
-    (sensor,) = [task for task in extract_tasks if not any(d.startswith("extract.pinterest.") for d in downstream[task])]
+    (sensor,) = [t for t in extract_tasks if not any(d.startswith("extract.pinterest.") for d in downstream[t])]
     # The new source's sync gates its own dbt source task, as for the three others.
     assert "transform.sources.pinterest" in downstream[sensor]
     assert "transform.staging.pinterest.stg_pinterest__pins" in downstream["transform.sources.pinterest"]

@@ -5,11 +5,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'sessionSource', 'sessionMedium']) }}
+    {{ ga4_latest_extract_of_day(['sessionSource', 'sessionMedium']) }}
 
 ),
 
@@ -23,7 +23,7 @@ final as (
         {{ ga4_session_metrics() }},
         {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -19,7 +19,7 @@ final as (
         cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
         {{ parse_yyyymmdd('date') }} as date_day,
         {{ ga4_dimension('eventName') }} as event_name,
-        conversions as key_events,
+        cast(conversions as {{ dbt.type_bigint() }}) as key_events,
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,

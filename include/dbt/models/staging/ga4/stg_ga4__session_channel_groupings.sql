@@ -25,7 +25,7 @@ final as (
         sessions - engagedSessions as bounced_sessions,
         cast(userEngagementDuration as {{ dbt.type_numeric() }}) as engagement_seconds,
         eventCount as event_count,
-        conversions as key_events,
+        cast(conversions as {{ dbt.type_bigint() }}) as key_events,
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,

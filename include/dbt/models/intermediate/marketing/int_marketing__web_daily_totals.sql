@@ -43,7 +43,7 @@ final as (
         website_overviews.page_views,
         website_overviews.new_users,
         website_overviews.total_users,
-        coalesce(key_events_daily.key_events, 0) as key_events,
+        cast(coalesce(key_events_daily.key_events, 0) as {{ dbt.type_bigint() }}) as key_events,
         website_overviews.is_provisional
     from website_overviews
     left join key_events_daily

@@ -731,3 +731,53 @@ def test_malformed_ga4_values_fail_loudly(dbt_project, tmp_path):
     assert "Could not parse string" in output and "stg_ga4__website_overviews" in output
     failed = {result["unique_id"] for result in project.run_results() if result["status"] in ("fail", "error")}
     assert any("stg_ga4__traffic_sources_bounced_sessions_between" in unique_id for unique_id in failed), failed
+
+
+def test_nulled_ga4_and_instagram_metrics_stop_the_run(dbt_project, tmp_path):
+    """Issue #15 item 6 (GA4 / Instagram side): a metric Airbyte could not type lands NULL,
+    listed in _airbyte_meta.changes; it must stop the run with a test naming it, not be read
+    as 0 (a day's page views, an account's new followers)."""
+    project = DbtProject(tmp_path / "shop_analytics.duckdb", tmp_path)
+    shutil.copy(dbt_project.duckdb_path, project.duckdb_path)
+    nulled_meta = (
+        '{{"sync_id": 99, "changes": [{{"field": "{field}", "change": "NULLED", '
+        '"reason": "DESTINATION_TYPECAST_ERROR"}}]}}'
+    )
+    with duckdb.connect(str(project.duckdb_path)) as connection:
+        connection.execute(
+            """
+            update raw_ga4.website_overview set screenPageViews = null, _airbyte_meta = ?
+            where _airbyte_raw_id = (
+                select _airbyte_raw_id from raw_ga4.website_overview
+                order by _airbyte_extracted_at desc, _airbyte_raw_id desc limit 1
+            )
+            """,
+            [nulled_meta.format(field="screenPageViews")],
+        )
+        connection.execute(
+            """
+            update raw_instagram.user_insights set follower_count = null, _airbyte_meta = ?
+            where _airbyte_raw_id = (
+                select _airbyte_raw_id from raw_instagram.user_insights
+                order by _airbyte_extracted_at desc, _airbyte_raw_id desc limit 1
+            )
+            """,
+            [nulled_meta.format(field="follower_count")],
+        )
+    completed = project.run(
+        "build",
+        "--select",
+        "stg_ga4__website_overviews",
+        "stg_instagram__account_insights",
+        "--indirect-selection",
+        "cautious",
+        check=False,
+    )
+    assert completed.returncode != 0
+    failed = {result["unique_id"] for result in project.run_results() if result["status"] in ("fail", "error")}
+    assert any("stg_ga4__website_overviews_has_no_nulled_metric" in unique_id for unique_id in failed), failed
+    assert any("stg_instagram__account_insights_has_no_nulled_metric" in unique_id for unique_id in failed), failed
+    named = project.query(
+        "select airbyte_nulled_metrics from staging.stg_ga4__website_overviews where airbyte_nulled_metrics is not null"
+    )
+    assert named == [("screenPageViews",)]

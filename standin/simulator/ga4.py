@@ -20,9 +20,11 @@ from standin.simulator.randomness import PART_GA4, block_rng
 from standin.simulator.reference import GA4_INTEGER_METRICS, stream_columns
 from standin.simulator.scenario import Scenario, ShopAccount
 
-# (sessionSource, sessionMedium, sessionDefaultChannelGrouping, share of non-Instagram sessions)
+# (sessionSource, sessionMedium, sessionDefaultChannelGrouping, share of non-Instagram sessions).
+# The channel is GA4's own: etsy is on Google's list of shopping sites, so its referrals and
+# its etsy_ads medium (not a paid medium by GA4's regex) are Organic Shopping, not Referral.
 TRAFFIC_SOURCES = (
-    ("etsy.com", "referral", "Referral", 0.40),
+    ("etsy.com", "referral", "Organic Shopping", 0.40),
     ("(direct)", "(none)", "Direct", 0.22),
     ("google", "organic", "Organic Search", 0.17),
     ("pinterest.com", "referral", "Organic Social", 0.07),
@@ -31,7 +33,7 @@ TRAFFIC_SOURCES = (
     ("newsletter", "email", "Email", 0.03),
     ("(not set)", "(not set)", "Unassigned", 0.02),
     ("duckduckgo", "organic", "Organic Search", 0.01),
-    ("etsy", "etsy_ads", "Paid Other", 0.03),
+    ("etsy", "etsy_ads", "Organic Shopping", 0.03),
 )
 # Instagram visits arrive from the in-app browser (l.instagram.com) or the profile link.
 INSTAGRAM_SOURCES = (
@@ -83,6 +85,15 @@ KEY_EVENTS = ("add_to_cart",)
 ADD_TO_CART_PER_SESSION = 0.045
 # Share of a day's final counts GA4 reports this many days after it (processing latency).
 SETTLED_SHARE = {1: 0.92, 2: 0.985}
+# GA4 resolves some dimensions late: while a day is provisional (reported the day after),
+# part of one row's sessions shows under a label that the settled extract no longer has
+# (a medium, browser or city not yet resolved). (share moved, row it comes from, dimension
+# values of the provisional-only row); the row indexes are into TRAFFIC_SOURCES, DEVICES
+# and the shop's locations.
+PROVISIONAL_SHARE = 0.3
+PROVISIONAL_SOURCE = (2, ("google", "(not set)", "Organic Search"))
+PROVISIONAL_DEVICE = (0, ("mobile", "iOS", "(not set)"))
+PROVISIONAL_LOCATION = (0, "(not set)")  # the home region's city is not resolved yet
 HOST_NAME = "www.etsy.com"
 TOP_LISTING_PAGES = 14
 
@@ -235,30 +246,83 @@ def _dimension_report(
     return traffic_.days[rows], rows, columns, metrics
 
 
+def _with_provisional_row(values: np.ndarray, days: np.ndarray, sync_day: dt.date, row: int) -> np.ndarray:
+    """The (days x rows) sessions with a provisional-only row appended: on the day reported
+    one day after it, PROVISIONAL_SHARE of row `row` shows there instead (GA4 has not
+    resolved that dimension yet); later extracts of the day have it back in its own row."""
+    age = calendar.epoch_day(sync_day) - days
+    moved = np.where(age == 1, np.floor(values[:, row] * PROVISIONAL_SHARE), 0).astype(np.int64)
+    values = np.concatenate([values, moved[:, None]], axis=1)
+    values[:, row] -= moved
+    return values
+
+
+def _shared(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each day's total split across the day's rows in proportion to their weights, in whole
+    counts that add up to the total (largest remainder); a row never gets more than its
+    weight while the total is at most the day's weights."""
+    whole = weights.sum(axis=1, keepdims=True)
+    quota = totals[:, None] * weights / np.maximum(whole, 1)
+    floor = np.floor(quota).astype(np.int64)
+    left = totals - floor.sum(axis=1)
+    order = np.argsort(-(quota - floor), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(weights.shape[1]), order.shape), axis=1)
+    return floor + (rank < left[:, None])
+
+
+def _bounce_rate(sessions: np.ndarray, engaged: np.ndarray) -> np.ndarray:
+    """GA4's bounceRate (1 - engagement rate) of rows with these counts."""
+    return np.round(1 - engaged / np.maximum(sessions, 1), 6)
+
+
 def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.date, first_day: dt.date) -> pa.Table:
+    """One report's records of the shop's property. Every report breaks down the same
+    sessions: sessions, engaged sessions and key events of each day add up across sources,
+    channels, devices and locations to the website overview (on provisional days each report
+    is rounded down separately, as GA4 does)."""
     last_day = sync_day - dt.timedelta(days=1)
     full = traffic(scenario, shop, last_day)
     keep = (full.days >= calendar.epoch_day(first_day)) & (full.days <= calendar.epoch_day(last_day))
+    days_kept = full.days[keep]
+    source_row, source_label = PROVISIONAL_SOURCE
+    device_row, device_label = PROVISIONAL_DEVICE
+    location_row, city_label = PROVISIONAL_LOCATION
     traffic_ = DayTraffic(
-        days=full.days[keep],
-        by_source=_settled(full.by_source[keep], full.days[keep], sync_day),
-        by_device=_settled(full.by_device[keep], full.days[keep], sync_day),
-        by_location=_settled(full.by_location[keep], full.days[keep], sync_day),
+        days=days_kept,
+        by_source=_with_provisional_row(
+            _settled(full.by_source[keep], days_kept, sync_day), days_kept, sync_day, source_row
+        ),
+        by_device=_with_provisional_row(
+            _settled(full.by_device[keep], days_kept, sync_day), days_kept, sync_day, device_row
+        ),
+        by_location=_with_provisional_row(
+            _settled(full.by_location[keep], days_kept, sync_day), days_kept, sync_day, location_row
+        ),
         ratios={name: values[keep] for name, values in full.ratios.items()},
     )
     sessions = traffic_.by_source.sum(axis=1)
+    # Engagement is decided per traffic source; the other breakdowns share the day's engaged
+    # sessions (and key events) out of the same total.
+    source_bounce = traffic_.ratios["bounce"][:, (np.arange(traffic_.by_source.shape[1]) + 1) % 64]
+    engaged_by_source = np.round(traffic_.by_source * (1 - source_bounce)).astype(np.int64)
+    engaged = engaged_by_source.sum(axis=1)
+    key_events = np.round(sessions * ADD_TO_CART_PER_SESSION).astype(np.int64)
     everyone = np.zeros(traffic_.days.size, dtype=np.int64)
     day_rows = np.arange(traffic_.days.size)
-    sources = TRAFFIC_SOURCES + INSTAGRAM_SOURCES
+    overview = _session_metrics(sessions, _row_ratios(traffic_, day_rows, everyone, 0))
+    overview["bounceRate"] = _bounce_rate(sessions, engaged)
+    sources = TRAFFIC_SOURCES + INSTAGRAM_SOURCES + ((*source_label, 0.0),)
     if report in ("website_overview", "daily_active_users"):
-        metrics = _session_metrics(sessions, _row_ratios(traffic_, day_rows, everyone, 0))
+        metrics = dict(overview)
         metrics["totalUsers"] = np.round(metrics["totalUsers"] * 0.93).astype(
             np.int64
         )  # users visit via several sources
         metrics["active1DayUsers"] = metrics["totalUsers"]
         return _report(shop, report, traffic_.days, {}, metrics)
     if report == "traffic_sources":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_source, 1)
+        days, rows, columns, metrics = _dimension_report(traffic_, traffic_.by_source, 1)
+        metrics["bounceRate"] = _bounce_rate(metrics["sessions"], engaged_by_source[rows, columns])
         dims = {
             "sessionSource": np.array([s for s, *_ in sources])[columns],
             "sessionMedium": np.array([m for _, m, *_ in sources])[columns],
@@ -267,40 +331,50 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
     if report == "traffic_acquisition_session_default_channel_grouping_report":
         channel_of_source = np.array([CHANNELS.index(c) for _, _, c, _ in sources])
         by_channel = np.zeros((traffic_.days.size, len(CHANNELS)), dtype=np.int64)
+        engaged_by_channel = np.zeros_like(by_channel)
         for source, channel in enumerate(channel_of_source):
             by_channel[:, channel] += traffic_.by_source[:, source]
+            engaged_by_channel[:, channel] += engaged_by_source[:, source]
+        key_events_by_channel = _shared(key_events, by_channel)
         days, rows, columns, metrics = _dimension_report(traffic_, by_channel, 20)
-        engaged = np.round(metrics["sessions"] * (1 - metrics["bounceRate"])).astype(np.int64)
+        channel_engaged = engaged_by_channel[rows, columns]
         events_per_session = _row_ratios(traffic_, rows, columns, 20)["events_per_session"]
         event_count = np.round(metrics["sessions"] * events_per_session).astype(np.int64)
         metrics.update(
-            engagedSessions=engaged,
+            engagedSessions=channel_engaged,
+            bounceRate=_bounce_rate(metrics["sessions"], channel_engaged),
             eventsPerSession=np.round(event_count / np.maximum(metrics["sessions"], 1), 6),
-            engagementRate=np.round(engaged / np.maximum(metrics["sessions"], 1), 6),
+            engagementRate=np.round(channel_engaged / np.maximum(metrics["sessions"], 1), 6),
             eventCount=event_count,
-            conversions=np.round(metrics["sessions"] * ADD_TO_CART_PER_SESSION),
+            conversions=key_events_by_channel[rows, columns].astype(np.float64),
             totalRevenue=np.zeros(days.size),  # the checkout happens on Etsy: GA4 sees no revenue
-            userEngagementDuration=np.round(engaged * metrics["averageSessionDuration"], 1),
+            userEngagementDuration=np.round(channel_engaged * metrics["averageSessionDuration"], 1),
         )
         return _report(shop, report, days, {"sessionDefaultChannelGrouping": np.array(CHANNELS)[columns]}, metrics)
     if report == "devices":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_device, 40)
+        days, rows, columns, metrics = _dimension_report(traffic_, traffic_.by_device, 40)
+        engaged_by_device = _shared(np.minimum(engaged, traffic_.by_device.sum(axis=1)), traffic_.by_device)
+        metrics["bounceRate"] = _bounce_rate(metrics["sessions"], engaged_by_device[rows, columns])
+        devices = DEVICES + ((*device_label, 0.0),)
         dims = {
-            "deviceCategory": np.array([d for d, *_ in DEVICES])[columns],
-            "operatingSystem": np.array([o for _, o, *_ in DEVICES])[columns],
-            "browser": np.array([b for _, _, b, _ in DEVICES])[columns],
+            "deviceCategory": np.array([d for d, *_ in devices])[columns],
+            "operatingSystem": np.array([o for _, o, *_ in devices])[columns],
+            "browser": np.array([b for _, _, b, _ in devices])[columns],
         }
         return _report(shop, report, days, dims, metrics)
     if report == "locations":
-        days, _, columns, metrics = _dimension_report(traffic_, traffic_.by_location, 50)
+        days, rows, columns, metrics = _dimension_report(traffic_, traffic_.by_location, 50)
+        engaged_by_location = _shared(np.minimum(engaged, traffic_.by_location.sum(axis=1)), traffic_.by_location)
+        metrics["bounceRate"] = _bounce_rate(metrics["sessions"], engaged_by_location[rows, columns])
         places = _locations(shop)
+        region, country, *_ = places[location_row]
+        places = places + ((region, country, city_label, 0.0),)
         dims = {
             "region": np.array([r for r, *_ in places])[columns],
             "country": np.array([c for _, c, *_ in places])[columns],
             "city": np.array([c for _, _, c, _ in places])[columns],
         }
         return _report(shop, report, days, dims, metrics)
-    overview = _session_metrics(sessions, _row_ratios(traffic_, day_rows, everyone, 0))
     if report == "pages":
         return _pages(scenario, shop, traffic_, overview)
     if report in ("events_report", "conversions_report"):

@@ -70,15 +70,65 @@ def test_ga4_latest_extract_wins_over_lookback_resends(dbt_project):
     assert staged == {key: row["sessions"] for key, row in latest.items()}
 
 
+GA4_BREAKDOWNS = {
+    # staging model: (raw report, raw dimensions, staged dimensions)
+    "stg_ga4__traffic_sources": ("traffic_sources", "sessionSource, sessionMedium", "session_source, session_medium"),
+    "stg_ga4__devices": (
+        "devices",
+        "deviceCategory, operatingSystem, browser",
+        "device_category, operating_system, browser",
+    ),
+    "stg_ga4__locations": ("locations", "country, region, city", "country_name, region_name, city_name"),
+}
+
+
+@pytest.mark.parametrize("model", sorted(GA4_BREAKDOWNS))
+def test_ga4_later_extract_replaces_the_whole_day(dbt_project, model):
+    """Issue #15 item 4: a row of a day that a later extract no longer has (a source / medium,
+    device or city GA4 relabelled once the day settled) disappears with its extract."""
+    report, raw_dimensions, staged_dimensions = GA4_BREAKDOWNS[model]
+    rows = dbt_project.query(
+        f"""
+        select property_id, date, cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint), {raw_dimensions}
+        from raw_ga4.{report}
+        """
+    )
+    latest_sync: dict[tuple, int] = {}
+    keys_by_sync: dict[tuple, set] = defaultdict(set)
+    for property_id, day, sync_id, *dimensions in rows:
+        latest_sync[(property_id, day)] = max(sync_id, latest_sync.get((property_id, day), sync_id))
+        keys_by_sync[(property_id, day, sync_id)].add(tuple(dimensions))
+    expected = {
+        (property_id, day, *dimensions)
+        for (property_id, day), sync_id in latest_sync.items()
+        for dimensions in keys_by_sync[(property_id, day, sync_id)]
+    }
+    vanished = {
+        (property_id, day, *dimensions)
+        for (property_id, day, sync_id), keys in keys_by_sync.items()
+        for dimensions in keys
+        if (property_id, day, *dimensions) not in expected
+    }
+    # The world re-sent days with rows that vanished: otherwise this test proves nothing.
+    assert len(vanished) >= 4, vanished
+    staged = {
+        (property_id, day.strftime("%Y%m%d"), *dimensions)
+        for property_id, day, *dimensions in dbt_project.query(
+            f"select ga4_property_id, date_day, {staged_dimensions} from staging.{model}"
+        )
+    }
+    assert staged == expected
+    assert not staged & vanished
+
+
 def test_ga4_ratios_become_additive_numerators(dbt_project):
     raw = dbt_project.query_dicts(
         """
         select property_id, date, sessionSource, sessionMedium, sessions, bounceRate, averageSessionDuration
         from raw_ga4.traffic_sources
-        qualify row_number() over (
-            partition by property_id, date, sessionSource, sessionMedium
-            order by _airbyte_extracted_at desc, _airbyte_raw_id desc
-        ) = 1
+        qualify cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint) = max(
+            cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint)
+        ) over (partition by property_id, date)
         """
     )
     staged = {
@@ -195,6 +245,103 @@ def test_web_breakdowns_add_up_to_total_sessions_on_settled_days(dbt_project):
                 assert sums.get(key, 0) == total, (table, key)
 
 
+LATEST_CHANNEL_REPORT = """
+    select property_id, date, sessionDefaultChannelGrouping as channel, sessions, engagedSessions, conversions
+    from raw_ga4.traffic_acquisition_session_default_channel_grouping_report
+    qualify cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint) = max(
+        cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint)
+    ) over (partition by property_id, date)
+"""
+
+
+def shop_of_property(project: DbtProject) -> dict[str, str]:
+    return dict(project.query("select ga4_property_id, shop_id from intermediate.int_marketing__shop_accounts"))
+
+
+def test_channels_are_ga4s_own_channel_report(dbt_project):
+    """Issue #15 item 9: fct_channel_performance_daily reports GA4's own
+    sessionDefaultChannelGroup (GA4 files etsy.com referrals under Organic Shopping), with its
+    sessions, engaged sessions and key events as GA4 counts them."""
+    shops = shop_of_property(dbt_project)
+    expected = {
+        (shops[row["property_id"]], row["date"], row["channel"]): (
+            row["sessions"],
+            row["engagedSessions"],
+            int(row["conversions"]),
+        )
+        for row in dbt_project.query_dicts(LATEST_CHANNEL_REPORT)
+    }
+    assert {channel for _, _, channel in expected} >= {"Organic Shopping", "Direct", "Organic Social"}
+    reported = {
+        (shop_id, day.strftime("%Y%m%d"), channel): (sessions, engaged, key_events)
+        for shop_id, day, channel, sessions, engaged, key_events in dbt_project.query(
+            """
+            select shop_id, date_day, channel_group, sessions, engaged_sessions, key_events
+            from marts.fct_channel_performance_daily where sessions > 0
+            """
+        )
+    }
+    assert reported == expected
+    # etsy.com referrals: Organic Shopping in GA4's report and in our source / medium mapping.
+    etsy_channels = dbt_project.query(
+        "select distinct channel_group from marts.fct_web_traffic_daily where session_source = 'etsy.com'"
+    )
+    assert etsy_channels == [("Organic Shopping",)]
+
+
+def test_engaged_sessions_agree_across_marts_and_ga4(dbt_project):
+    """Issue #15 item 9: engaged sessions of a shop-day are one number in the overview, in the
+    channel mart and in GA4's channel report."""
+    shops = shop_of_property(dbt_project)
+    ga4: dict[tuple, int] = defaultdict(int)
+    for row in dbt_project.query_dicts(LATEST_CHANNEL_REPORT):
+        ga4[(shops[row["property_id"]], row["date"])] += row["engagedSessions"]
+    channels = {
+        (shop_id, day.strftime("%Y%m%d")): engaged
+        for shop_id, day, engaged in dbt_project.query(
+            "select shop_id, date_day, sum(engaged_sessions) from marts.fct_channel_performance_daily group by all"
+        )
+    }
+    overview = {
+        (shop_id, day.strftime("%Y%m%d")): engaged
+        for shop_id, day, engaged in dbt_project.query(
+            "select shop_id, date_day, engaged_sessions from marts.mart_daily_business_overview where has_web_data"
+        )
+    }
+    assert len(overview) > 100
+    assert overview == dict(ga4)
+    assert {key: channels[key] for key in overview} == overview
+
+
+def test_key_events_reach_the_reporting_tables(dbt_project):
+    """Issue #15 item 9: GA4 key events (the API's conversions) per day and per channel."""
+    shops = shop_of_property(dbt_project)
+    raw = {
+        (shops[property_id], date): int(key_events)
+        for property_id, date, key_events in dbt_project.query(
+            """
+            select property_id, date, sum(conversions) from (
+                select * from raw_ga4.conversions_report
+                qualify cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint) = max(
+                    cast(json_extract_string(_airbyte_meta, '$.sync_id') as bigint)
+                ) over (partition by property_id, date)
+            )
+            group by property_id, date
+            """
+        )
+    }
+    overview = {
+        (shop_id, day.strftime("%Y%m%d")): key_events
+        for shop_id, day, key_events in dbt_project.query(
+            "select shop_id, date_day, key_events from marts.mart_daily_business_overview where has_web_data"
+        )
+    }
+    assert sum(overview.values()) > 0
+    assert overview == {key: raw.get(key, 0) for key in overview}
+    channel_total = dbt_project.query("select sum(key_events) from marts.fct_channel_performance_daily")[0][0]
+    assert channel_total == sum(overview.values())
+
+
 # --- Attribution ---------------------------------------------------------------------------
 
 
@@ -283,6 +430,59 @@ def test_post_lifetime_is_the_latest_snapshot_and_deltas_sum_to_it(dbt_project):
         """
     )[0][0]
     assert multi_day > 0
+
+
+def test_reels_watch_time_is_seconds_not_milliseconds(dbt_project):
+    """Issue #15 item 2: the Graph API reports reels watch time in milliseconds."""
+    latest_ms = dict(
+        dbt_project.query(
+            """
+            select id, ig_reels_video_view_total_time from raw_instagram.media_insights
+            where ig_reels_video_view_total_time is not null
+            qualify row_number() over (partition by id order by _airbyte_extracted_at desc) = 1
+            """
+        )
+    )
+    assert len(latest_ms) >= 3, "the world needs reels"
+    lifetime = dict(
+        dbt_project.query(
+            "select post_id, lifetime_reels_watch_seconds from marts.fct_instagram_posts"
+            " where lifetime_reels_watch_seconds is not null"
+        )
+    )
+    assert lifetime.keys() == latest_ms.keys()
+    for post_id, milliseconds in latest_ms.items():
+        assert float(lifetime[post_id]) == pytest.approx(float(milliseconds) / 1000, abs=1e-6), post_id
+    deltas = dict(
+        dbt_project.query(
+            "select post_id, sum(reels_watch_seconds) from marts.fct_instagram_post_insights_daily"
+            " where reels_watch_seconds is not null group by post_id"
+        )
+    )
+    assert deltas == lifetime
+    # A reel play lasts seconds, not hours.
+    averages = [
+        average
+        for (average,) in dbt_project.query(
+            "select reels_average_watch_seconds from staging.stg_instagram__post_insight_snapshots"
+            " where reels_average_watch_seconds is not null"
+        )
+    ]
+    assert averages and all(1 <= average <= 90 for average in averages)
+
+
+def test_expired_stories_keep_their_posting_day(dbt_project):
+    """Issue #15 item 9: a story that expired (24 hours after posting) keeps its posting day
+    and is counted on it."""
+    stories = dbt_project.query_dicts("select * from marts.fct_instagram_posts where is_story")
+    expired = [story for story in stories if story["is_expired_story"]]
+    assert expired, "the world needs stories that expired before the last sync"
+    for story in stories:
+        assert story["posted_at"] is not None and story["posted_date"] is not None, story["post_id"]
+        live_for = max(story["last_snapshot_at"], story["posted_at"]) - story["posted_at"]
+        assert live_for <= dt.timedelta(hours=24), story["post_id"]
+    published = dbt_project.query("select sum(stories_published) from marts.fct_instagram_account_daily")[0][0]
+    assert published == len(stories)
 
 
 def test_first_seven_days_cover_the_posting_week(dbt_project):
@@ -531,3 +731,53 @@ def test_malformed_ga4_values_fail_loudly(dbt_project, tmp_path):
     assert "Could not parse string" in output and "stg_ga4__website_overviews" in output
     failed = {result["unique_id"] for result in project.run_results() if result["status"] in ("fail", "error")}
     assert any("stg_ga4__traffic_sources_bounced_sessions_between" in unique_id for unique_id in failed), failed
+
+
+def test_nulled_ga4_and_instagram_metrics_stop_the_run(dbt_project, tmp_path):
+    """Issue #15 item 6 (GA4 / Instagram side): a metric Airbyte could not type lands NULL,
+    listed in _airbyte_meta.changes; it must stop the run with a test naming it, not be read
+    as 0 (a day's page views, an account's new followers)."""
+    project = DbtProject(tmp_path / "shop_analytics.duckdb", tmp_path)
+    shutil.copy(dbt_project.duckdb_path, project.duckdb_path)
+    nulled_meta = (
+        '{{"sync_id": 99, "changes": [{{"field": "{field}", "change": "NULLED", '
+        '"reason": "DESTINATION_TYPECAST_ERROR"}}]}}'
+    )
+    with duckdb.connect(str(project.duckdb_path)) as connection:
+        connection.execute(
+            """
+            update raw_ga4.website_overview set screenPageViews = null, _airbyte_meta = ?
+            where _airbyte_raw_id = (
+                select _airbyte_raw_id from raw_ga4.website_overview
+                order by _airbyte_extracted_at desc, _airbyte_raw_id desc limit 1
+            )
+            """,
+            [nulled_meta.format(field="screenPageViews")],
+        )
+        connection.execute(
+            """
+            update raw_instagram.user_insights set follower_count = null, _airbyte_meta = ?
+            where _airbyte_raw_id = (
+                select _airbyte_raw_id from raw_instagram.user_insights
+                order by _airbyte_extracted_at desc, _airbyte_raw_id desc limit 1
+            )
+            """,
+            [nulled_meta.format(field="follower_count")],
+        )
+    completed = project.run(
+        "build",
+        "--select",
+        "stg_ga4__website_overviews",
+        "stg_instagram__account_insights",
+        "--indirect-selection",
+        "cautious",
+        check=False,
+    )
+    assert completed.returncode != 0
+    failed = {result["unique_id"] for result in project.run_results() if result["status"] in ("fail", "error")}
+    assert any("stg_ga4__website_overviews_has_no_nulled_metric" in unique_id for unique_id in failed), failed
+    assert any("stg_instagram__account_insights_has_no_nulled_metric" in unique_id for unique_id in failed), failed
+    named = project.query(
+        "select airbyte_nulled_metrics from staging.stg_ga4__website_overviews where airbyte_nulled_metrics is not null"
+    )
+    assert named == [("screenPageViews",)]

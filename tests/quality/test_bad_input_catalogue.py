@@ -255,7 +255,8 @@ OVERVIEW_SESSIONS_OF_DAY = (
 
 
 def inject_ga4_day_resent(connection) -> dict:
-    """GA4 re-sends a settled day with different numbers (sessions doubled in every report)."""
+    """GA4 re-sends a settled day with different numbers (sessions doubled in every report,
+    engaged sessions too where the report counts them: the rates stay as they were)."""
     shop_id, property_id, day = ga4_property_and_day(connection)
     tables = [
         table
@@ -264,12 +265,20 @@ def inject_ga4_day_resent(connection) -> dict:
             "where table_schema = 'raw_ga4' and column_name = 'sessions'"
         ).fetchall()
     ]
+    engaged_tables = {
+        table
+        for (table,) in connection.execute(
+            "select table_name from information_schema.columns "
+            "where table_schema = 'raw_ga4' and column_name = 'engagedSessions'"
+        ).fetchall()
+    }
     for table in tables:
+        engaged = ", engagedSessions * 2 as engagedSessions" if table in engaged_tables else ""
         connection.execute(
             f"""
             insert into raw_ga4.{table} by name
             select * replace (uuid()::varchar as _airbyte_raw_id, now() as _airbyte_extracted_at,
-                              sessions * 2 as sessions)
+                              sessions * 2 as sessions{engaged})
             from raw_ga4.{table} as resent
             where property_id = $1 and date = $2 and _airbyte_extracted_at = (
                 select max(_airbyte_extracted_at) from raw_ga4.{table} where property_id = $1 and date = $2

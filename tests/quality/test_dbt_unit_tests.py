@@ -16,6 +16,10 @@ EXPECTED_UNIT_TESTS = {
     "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
     "int_ga4__traffic_sources_classified_channel_mapping",
     "int_instagram__post_insights_daily_deltas",
+    "stg_ga4__traffic_sources_latest_extract_replaces_the_day",  # GA4 day replacement
+    "stg_instagram__post_insight_snapshots_reels_milliseconds_become_seconds",  # unit conversion
+    "int_marketing__channel_sessions_daily_uses_ga4s_own_channel_groups",  # GA4's own channels
+    "int_instagram__posts_expired_stories_keep_their_posting_day",
 }
 
 

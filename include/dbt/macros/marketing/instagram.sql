@@ -13,3 +13,9 @@
 {% macro instagram_snapshot_activity_date(extracted_at_utc, time_zone_column) -%}
     {{ date_add_days(local_date(extracted_at_utc, time_zone_column), -1) }}
 {%- endmacro %}
+
+{#- The Graph API reports reels watch times (ig_reels_avg_watch_time,
+    ig_reels_video_view_total_time) in milliseconds; the models count seconds. -#}
+{% macro instagram_milliseconds_to_seconds(milliseconds_column) -%}
+    cast({{ milliseconds_column }} as {{ dbt.type_numeric() }}) / 1000
+{%- endmacro %}

@@ -1,8 +1,9 @@
-{#- Every post and story the account ever had in our data: the current media and stories
-    listings, plus any post or story known only from its insight snapshots. The media and
-    stories streams are overwritten at every sync, so a deleted post (or an expired story)
-    keeps only its id, account and insights history: it stays, flagged, with unknown
-    attributes. -#}
+{#- Every post and story the account ever had in our data: the current media listing, every
+    story a sync saw live, plus any post or story known only from its insight snapshots. The
+    media stream is overwritten at every sync, so a deleted post keeps only its id, account and
+    insights history: it stays, flagged, with unknown attributes. The stories stream is
+    appended at every sync, so a story keeps its posting time after it expires; it is expired
+    once 24 hours have passed by the account's latest sync (Instagram's own story lifetime). -#}
 with posts as (
 
     select * from {{ ref('stg_instagram__posts') }}
@@ -85,6 +86,20 @@ listed as (
 
 ),
 
+latest_sync as (
+
+    select
+        instagram_account_id,
+        max(last_snapshot_at) as last_synced_at
+    from (
+        select instagram_account_id, last_snapshot_at from snapshot_history
+        union all
+        select instagram_account_id, extracted_at as last_snapshot_at from stories
+    ) as syncs
+    group by instagram_account_id
+
+),
+
 all_posts as (
 
     select
@@ -125,10 +140,15 @@ final as (
         all_posts.first_snapshot_at,
         all_posts.last_snapshot_at,
         not all_posts.is_story and not all_posts.is_listed as is_deleted,
-        all_posts.is_story and not all_posts.is_listed as is_expired_story
+        all_posts.is_story and (
+            all_posts.posted_at is null
+            or {{ dbt.datediff('all_posts.posted_at', 'latest_sync.last_synced_at', 'second') }} >= 24 * 3600
+        ) as is_expired_story
     from all_posts
     left join shop_accounts
         on all_posts.instagram_account_id = shop_accounts.instagram_account_id
+    left join latest_sync
+        on all_posts.instagram_account_id = latest_sync.instagram_account_id
 
 )
 

@@ -1,5 +1,6 @@
-{#- One row per shop, day and channel group: GA4 sessions and engaged sessions (our mapping
-    of source / medium to GA4's default channel groups), Instagram reach and engagement on
+{#- One row per shop, day and channel group: GA4 sessions, engaged sessions, engagement time
+    and key events from GA4's own channel report (sessionDefaultChannelGroup, GA4's grouping,
+    not a re-derivation), Instagram reach and engagement on
     the Organic Social row (the account's daily reach and the day's growth of post
     interactions: Instagram is the shop's social account), and Etsy orders and revenue
     attributed by session share (int_marketing__orders_attributed_to_channels; limits in
@@ -44,9 +45,8 @@ channel_rows as (
         channel_group,
         sessions,
         engaged_sessions,
-        session_duration_seconds,
-        page_views,
-        new_users,
+        engagement_seconds,
+        key_events,
         cast(0 as {{ dbt.type_bigint() }}) as attributed_orders,
         cast(0 as {{ type_money() }}) as attributed_revenue,
         cast(null as {{ dbt.type_bigint() }}) as instagram_reach,
@@ -61,7 +61,6 @@ channel_rows as (
         shop_id,
         date_day,
         channel_group,
-        0,
         0,
         0,
         0,
@@ -86,7 +85,6 @@ channel_rows as (
         0,
         0,
         0,
-        0,
         reach,
         post_interactions,
         new_followers,
@@ -103,9 +101,8 @@ aggregated as (
         channel_group,
         sum(sessions) as sessions,
         sum(engaged_sessions) as engaged_sessions,
-        sum(session_duration_seconds) as session_duration_seconds,
-        sum(page_views) as page_views,
-        sum(new_users) as new_users,
+        sum(engagement_seconds) as engagement_seconds,
+        sum(key_events) as key_events,
         sum(attributed_orders) as attributed_orders,
         cast(sum(attributed_revenue) as {{ type_money() }}) as attributed_revenue,
         sum(instagram_reach) as instagram_reach,
@@ -127,9 +124,8 @@ final as (
         shop_accounts.shop_currency_code as currency_code,
         cast(aggregated.sessions as {{ dbt.type_bigint() }}) as sessions,
         cast(aggregated.engaged_sessions as {{ dbt.type_bigint() }}) as engaged_sessions,
-        cast(aggregated.session_duration_seconds as {{ type_money() }}) as session_duration_seconds,
-        cast(aggregated.page_views as {{ dbt.type_bigint() }}) as page_views,
-        cast(aggregated.new_users as {{ dbt.type_bigint() }}) as new_users,
+        cast(aggregated.engagement_seconds as {{ type_money() }}) as engagement_seconds,
+        cast(aggregated.key_events as {{ dbt.type_bigint() }}) as key_events,
         cast(aggregated.attributed_orders as {{ dbt.type_bigint() }}) as attributed_orders,
         aggregated.attributed_revenue,
         cast(aggregated.instagram_reach as {{ dbt.type_bigint() }}) as instagram_reach,

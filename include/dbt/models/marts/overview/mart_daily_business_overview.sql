@@ -134,6 +134,7 @@ daily as (
         coalesce(web.engaged_sessions, 0) as engaged_sessions,
         coalesce(web.page_views, 0) as page_views,
         coalesce(web.new_users, 0) as new_users,
+        coalesce(web.key_events, 0) as key_events,
         web.total_users,
         case
             when web.sessions > 0

@@ -5,11 +5,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date']) }}
+    {{ ga4_latest_extract_of_day([]) }}
 
 ),
 
@@ -21,7 +21,7 @@ final as (
         active1DayUsers as active_users,
         {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -5,11 +5,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'eventName']) }}
+    {{ ga4_latest_extract_of_day(['eventName']) }}
 
 ),
 
@@ -24,7 +24,7 @@ final as (
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

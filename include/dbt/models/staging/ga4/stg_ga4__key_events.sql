@@ -5,11 +5,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'eventName']) }}
+    {{ ga4_latest_extract_of_day(['eventName']) }}
 
 ),
 
@@ -19,12 +19,13 @@ final as (
         cast(property_id as {{ dbt.type_string() }}) as ga4_property_id,
         {{ parse_yyyymmdd('date') }} as date_day,
         {{ ga4_dimension('eventName') }} as event_name,
-        conversions as key_events,
+        cast(conversions as {{ dbt.type_bigint() }}) as key_events,
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,
+        {{ airbyte_nulled_metrics(['conversions', 'totalRevenue', 'totalUsers']) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -7,11 +7,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'hostName', 'pagePathPlusQueryString']) }}
+    {{ ga4_latest_extract_of_day(['hostName', 'pagePathPlusQueryString']) }}
 
 ),
 
@@ -26,7 +26,7 @@ final as (
         cast(bounceRate as {{ dbt.type_numeric() }}) as page_bounce_rate,
         {{ ga4_is_provisional() }} as is_provisional,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -6,11 +6,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'sessionDefaultChannelGrouping']) }}
+    {{ ga4_latest_extract_of_day(['sessionDefaultChannelGrouping']) }}
 
 ),
 
@@ -25,12 +25,13 @@ final as (
         sessions - engagedSessions as bounced_sessions,
         cast(userEngagementDuration as {{ dbt.type_numeric() }}) as engagement_seconds,
         eventCount as event_count,
-        conversions as key_events,
+        cast(conversions as {{ dbt.type_bigint() }}) as key_events,
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,
+        {{ airbyte_nulled_metrics(['sessions', 'engagedSessions', 'userEngagementDuration', 'eventCount', 'conversions', 'totalRevenue', 'totalUsers']) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -5,11 +5,11 @@ with source as (
 
 ),
 
-latest_extract as (
+latest_extract_of_day as (
 
     select *
     from source
-    {{ latest_airbyte_record(['property_id', 'date', 'sessionSource', 'sessionMedium']) }}
+    {{ ga4_latest_extract_of_day(['sessionSource', 'sessionMedium']) }}
 
 ),
 
@@ -22,8 +22,9 @@ final as (
         {{ ga4_dimension('sessionMedium') }} as session_medium,
         {{ ga4_session_metrics() }},
         {{ ga4_is_provisional() }} as is_provisional,
+        {{ airbyte_nulled_metrics(['sessions', 'bounceRate', 'averageSessionDuration', 'screenPageViews', 'newUsers', 'totalUsers']) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
-    from latest_extract
+    from latest_extract_of_day
 
 )
 

@@ -43,8 +43,8 @@ final as (
         total_interactions as lifetime_total_interactions,
         follows as lifetime_follows,
         profile_visits as lifetime_profile_visits,
-        cast(ig_reels_video_view_total_time as {{ dbt.type_numeric() }}) as lifetime_reels_watch_seconds,
-        cast(ig_reels_avg_watch_time as {{ dbt.type_numeric() }}) as reels_average_watch_seconds
+        {{ instagram_milliseconds_to_seconds('ig_reels_video_view_total_time') }} as lifetime_reels_watch_seconds,
+        {{ instagram_milliseconds_to_seconds('ig_reels_avg_watch_time') }} as reels_average_watch_seconds
     from latest_per_sync
 
 )

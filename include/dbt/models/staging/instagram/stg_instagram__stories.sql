@@ -1,5 +1,6 @@
-{#- One row per story live at the latest sync (stories expire after 24 hours and leave the
-    overwritten stories stream; their insight snapshots remain). -#}
+{#- One row per story any sync saw live (the stories stream is a full refresh append: every
+    sync appends the stories live then, so an expired story keeps its record, posting time
+    included; the latest record of each story wins). -#}
 with source as (
 
     select * from {{ source('instagram', 'stories') }}

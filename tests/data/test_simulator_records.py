@@ -62,7 +62,7 @@ def test_shops_use_the_ids_of_the_shop_accounts_seed():
 
 
 def test_more_shops_than_the_seed_defines_is_a_clear_error():
-    with pytest.raises(ValueError, match="shop_accounts.csv defines 8 shops"):
+    with pytest.raises(ValueError, match="shop_accounts.csv defines 9 shops"):
         Scenario(seed=1, n_shops=9, history_start=dt.date(2025, 1, 1), orders_per_day=1)
 
 

@@ -16,6 +16,11 @@ EXPECTED_UNIT_TESTS = {
     "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
     "int_ga4__traffic_sources_classified_channel_mapping",
     "int_instagram__post_insights_daily_deltas",
+    # #15 money rules
+    "stg_etsy__receipts_names_fields_airbyte_nulled",  # Airbyte NULLED values never read as 0
+    "int_sales__refunds_split_tax_shipping_and_goods",  # refund split, rounding, failed refunds, yen
+    "int_sales__order_fees_estimates_round_per_ledger_entry",  # fee rounding per ledger entry
+    "fct_orders_tax_and_refunds_stay_out_of_net_sales_and_profit",  # tax, refunds, labels, net profit
 }
 
 

@@ -18,13 +18,17 @@
 {%- endmacro %}
 
 {% macro default__airbyte_nulled_fields(meta_column) -%}
-    nullif(array_to_string(list_transform(
-        list_filter(
-            cast(coalesce(json_extract({{ meta_column }}, '$.changes[*]'), []) as json[]),
-            airbyte_change -> json_extract_string(airbyte_change, '$.change') = 'NULLED'
-        ),
-        airbyte_change -> json_extract_string(airbyte_change, '$.field')
-    ), ','), '')
+    {#- Parsed only where the text mentions NULLED: ten million ledger entries with an empty
+        change list then cost a string search, not a JSON parse each. -#}
+    case
+        when contains(cast({{ meta_column }} as varchar), 'NULLED') then nullif(array_to_string(list_transform(
+            list_filter(
+                cast(coalesce(json_extract({{ meta_column }}, '$.changes[*]'), []) as json[]),
+                airbyte_change -> json_extract_string(airbyte_change, '$.change') = 'NULLED'
+            ),
+            airbyte_change -> json_extract_string(airbyte_change, '$.field')
+        ), ','), '')
+    end
 {%- endmacro %}
 
 {% macro bigquery__airbyte_nulled_fields(meta_column) -%}

@@ -11,11 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from standin.simulator import calendar, etsy_world
+from standin.simulator import calendar, etsy_world, fees
 from standin.simulator.etsy_world import REFUND_CANCEL, REFUND_FULL, REFUND_NONE, REFUND_PARTIAL, ShopOrders
 from standin.simulator.scenario import Scenario, ShopAccount
 
-MINOR_UNITS = 100
 CHUNK_ORDERS = 100_000
 MONEY_TYPE = pa.struct([("amount", pa.int64()), ("divisor", pa.int64()), ("currency_code", pa.string())])
 REVIEW_TEXTS = np.array(
@@ -44,7 +43,11 @@ def _repeat(value, count: int, type_: pa.DataType | None = None) -> pa.Array:
 def money(amount: np.ndarray, currency_code: str) -> pa.StructArray:
     amount = np.asarray(amount, dtype=np.int64)
     return pa.StructArray.from_arrays(
-        [pa.array(amount), _repeat(MINOR_UNITS, amount.size, pa.int64()), _repeat(currency_code, amount.size)],
+        [
+            pa.array(amount),
+            _repeat(fees.minor_units_per_major(currency_code), amount.size, pa.int64()),
+            _repeat(currency_code, amount.size),
+        ],
         fields=list(MONEY_TYPE),
     )
 
@@ -250,7 +253,9 @@ def _order_status(o: dict[str, np.ndarray], as_of: int) -> np.ndarray:
 
 
 def receipt_updated(o: dict[str, np.ndarray], as_of: int) -> np.ndarray:
-    return _event_max(o["created"], o["paid"], o["canceled"], o["shipped"], o["refunded"], before=as_of)
+    return _event_max(
+        o["created"], o["paid"], o["canceled"], o["shipped"], o["refunded"], o["failed_refund"], before=as_of
+    )
 
 
 def _transactions(orders: ShopOrders, index: np.ndarray, as_of: int) -> pa.ListArray:
@@ -294,7 +299,8 @@ def _transactions(orders: ShopOrders, index: np.ndarray, as_of: int) -> pa.ListA
             }
         ),
     )
-    shop_coupon = np.round(it["discount"][items] / MINOR_UNITS, 2)
+    unit = fees.minor_units_per_major(shop.currency_code)
+    shop_coupon = np.round(it["discount"][items] / unit, 2)
     processing_max = cat.processing_max[listing]
     struct = _struct(
         {
@@ -344,16 +350,28 @@ def receipts(scenario: Scenario, orders: ShopOrders, index: np.ndarray, as_of: i
     updated = receipt_updated(o, as_of)[index]
     refunded = o["refunded"][index] < as_of
     shipped = o["shipped"][index] < as_of
-    refund_positions = np.flatnonzero(refunded)
+    failed = o["failed_refund"][index] < as_of
+    # Each receipt's refunds in the order Etsy appends them: a failed attempt, then the refund.
+    slots = np.concatenate([np.flatnonzero(failed) * 2, np.flatnonzero(refunded) * 2 + 1])
+    slots.sort()
+    position, is_refund = slots // 2, (slots % 2).astype(bool)
+    refund_kind = o["refund_kind"][index][position]
     refunds = _list(
-        refunded.astype(np.int32),
+        failed.astype(np.int32) + refunded.astype(np.int32),
         _struct(
             {
-                "amount": money(o["refund_amount"][index][refund_positions], currency),
-                "created_timestamp": _ints(o["refunded"][index][refund_positions]),
-                "reason": pa.array([REFUND_REASONS[k] for k in o["refund_kind"][index][refund_positions]], pa.string()),
-                "note_from_issuer": pa.nulls(refund_positions.size, pa.string()),
-                "status": _repeat("SUCCEEDED", refund_positions.size),
+                "amount": money(
+                    np.where(
+                        is_refund, o["refund_amount"][index][position], o["failed_refund_amount"][index][position]
+                    ),
+                    currency,
+                ),
+                "created_timestamp": _ints(
+                    np.where(is_refund, o["refunded"][index][position], o["failed_refund"][index][position])
+                ),
+                "reason": pa.array([REFUND_REASONS.get(k, "customer_request") for k in refund_kind], pa.string()),
+                "note_from_issuer": pa.nulls(position.size, pa.string()),
+                "status": pa.array(np.where(is_refund, "SUCCEEDED", "FAILED")),
             }
         ),
     )
@@ -364,7 +382,7 @@ def receipts(scenario: Scenario, orders: ShopOrders, index: np.ndarray, as_of: i
         shipped.astype(np.int32),
         _struct(
             {
-                "receipt_shipping_id": _ints(receipt_ids[ship_positions] + 5_000_000_000),
+                "receipt_shipping_id": _ints(receipt_ids[ship_positions] + etsy_world.SHIPMENT_ID_OFFSET),
                 "shipment_notification_timestamp": _ints(o["shipped"][index][ship_positions]),
                 "carrier_name": _repeat(str(etsy_world.CARRIERS[carrier]), ship_positions.size),
                 "tracking_code": _join("TRK", _text(receipt_ids[ship_positions] * 7 % 10_000_000_000)),

@@ -20,7 +20,7 @@ HOUR = 3600
 NEVER = np.iinfo(np.int64).max // 2
 
 # Price level of each shop currency against USD (Etsy sellers set round prices in their own currency).
-PRICE_LEVEL = {"USD": 1.0, "GBP": 0.8, "EUR": 0.92, "CAD": 1.36, "AUD": 1.52}
+PRICE_LEVEL = {"USD": 1.0, "GBP": 0.8, "EUR": 0.92, "CAD": 1.36, "AUD": 1.52, "JPY": 150.0}
 # Relative size of each shop (row of shop_accounts.csv); the mean over shops is about 1.
 SHOP_SIZE = (1.15, 0.85, 1.0, 1.1, 0.9, 0.95, 1.05, 0.8)
 
@@ -187,6 +187,10 @@ LEDGER_SALE = "PAYMENT_GROSS"
 LEDGER_REFUND = "REFUND_GROSS"
 LEDGER_PAYOUT = "DISBURSE"
 PAYOUT_WEEKDAY = 0  # Mondays
+# receipt_shipping_id = receipt id + SHIPMENT_ID_OFFSET; a label not referencing a shipment
+# carries receipt id + LABEL_ID_OFFSET, which is no shipment's id.
+SHIPMENT_ID_OFFSET = 5_000_000_000
+LABEL_ID_OFFSET = 6_000_000_000
 PAYOUT_SECONDS = 9 * HOUR  # local time
 
 
@@ -249,6 +253,10 @@ def price_level(shop: ShopAccount) -> float:
         ) from None
 
 
+def minor_units_per_major(shop: ShopAccount) -> int:
+    return fees.minor_units_per_major(shop.currency_code)
+
+
 @cache
 def catalogue(scenario: Scenario, shop: ShopAccount) -> Catalogue:
     rng = block_rng(scenario.seed, PART_CATALOGUE, shop.index)
@@ -272,7 +280,9 @@ def catalogue(scenario: Scenario, shop: ShopAccount) -> Catalogue:
     product = rng.integers(0, len(products), size=count)
     level = price_level(shop)
     base_usd = np.array([price for _, price in products])[product] * rng.choice([0.85, 1.0, 1.0, 1.15, 1.3], size=count)
-    base_price = np.round(base_usd * level) * 100 - np.where(rng.random(count) < 0.4, 1, 0)  # 34.00 or 33.99
+    unit = minor_units_per_major(shop)
+    # 34.00 or 33.99 (a yen price is whole: 5100 or 5090)
+    base_price = np.round(base_usd * level) * unit - np.where(rng.random(count) < 0.4, 1 if unit > 1 else 10, 0)
     processing_min = rng.integers(1, 4, size=count)
     return Catalogue(
         listing_id=1_000_000_000 + shop.index * 10_000_000 + np.arange(count, dtype=np.int64) * 37 + 11,
@@ -472,7 +482,9 @@ def _price(orders: ShopOrders) -> None:
     _, _, variation_property, _ = THEMES[shop.index % len(THEMES)]
     listing = it["listing"]
     varies_price = cat.has_variations[listing] & (variation_property == "Size")
-    sized = (np.round(cat.base_price[listing] * (1 + SIZE_PRICE_STEP * it["variation"]) / 100) * 100 - 1).astype(
+    unit = minor_units_per_major(shop)
+    step = 100 if unit > 1 else 10
+    sized = (np.round(cat.base_price[listing] * (1 + SIZE_PRICE_STEP * it["variation"]) / step) * step - 1).astype(
         np.int64
     )
     it["price"] = np.where(varies_price, sized, cat.base_price[listing])
@@ -488,15 +500,17 @@ def _price(orders: ShopOrders) -> None:
     buyer_country = np.array(BUYER_COUNTRIES)[o["buyer_country"]]
     domestic = buyer_country == shop.country
     level = price_level(shop)
-    free = domestic & (o["total_price"] >= 35 * level * 100)
+    free = domestic & (o["total_price"] >= 35 * level * unit)
     first_item = np.r_[True, it["order"][1:] != it["order"][:-1]]
     item_domestic = domestic[it["order"]]
-    primary = np.where(item_domestic, np.round(4.95 * level, 1) * 100, np.round(14 * level) * 100)
-    extra = np.where(item_domestic, np.round(1.0 * level, 1) * 100, np.round(3 * level) * 100)
+    # Shipping rates end in ten cents (or ten yen).
+    decimals = 1 if unit > 1 else -1
+    primary = np.where(item_domestic, np.round(4.95 * level, decimals) * unit, np.round(14 * level) * unit)
+    extra = np.where(item_domestic, np.round(1.0 * level, decimals) * unit, np.round(3 * level) * unit)
     it["shipping"] = np.where(free[it["order"]], 0, np.where(first_item, primary, extra)).astype(np.int64)
     o["shipping"] = np.bincount(it["order"], weights=it["shipping"], minlength=count).astype(np.int64)
     o["is_gift"] = o["gift_u"] < 0.05
-    o["gift_wrap"] = np.where(o["gift_u"] < 0.02, np.round(4 * level) * 100, 0).astype(np.int64)
+    o["gift_wrap"] = np.where(o["gift_u"] < 0.02, np.round(4 * level) * unit, 0).astype(np.int64)
     us_buyer = buyer_country == "US"
     vat_rate = np.array([IMPORT_VAT.get(c, 0.0) for c in BUYER_COUNTRIES])[o["buyer_country"]]
     same_market = (buyer_country == shop.country) | (np.isin(buyer_country, list(EU)) & (shop.country in EU))
@@ -521,6 +535,7 @@ P_NEVER_PAID = 0.2  # of manual payments
 P_CANCEL = 0.018
 P_REFUND_FULL = 0.012
 P_REFUND_PARTIAL = 0.022
+P_REFUND_FAILED = 0.006  # a refund attempt that failed, on an order never refunded after all
 P_REVIEW = 0.4
 RATING_CDF = np.cumsum([0.02, 0.02, 0.04, 0.14, 0.78])
 REFUND_NONE, REFUND_PARTIAL, REFUND_FULL, REFUND_CANCEL = 0, 1, 2, 3
@@ -562,6 +577,17 @@ def _lifecycle(scenario: Scenario, orders: ShopOrders) -> None:
     o["refund_amount"] = np.select(
         [o["refund_kind"] == REFUND_PARTIAL, o["refund_kind"] != REFUND_NONE], [partial, o["grandtotal"]], 0
     )
+    # Refunds that failed (status FAILED: the buyer got nothing back): a first attempt
+    # before some completed refunds, and some attempts on orders never refunded after all.
+    # Drawn from the digits of refund_u, so the rest of the world stays as it was.
+    failure_u = (o["refund_u"] * 1000) % 1
+    refunded_later = np.isin(o["refund_kind"], [REFUND_PARTIAL, REFUND_FULL]) & (failure_u < 0.25)
+    failed_u_below = P_REFUND_FULL + P_REFUND_PARTIAL + P_REFUND_FAILED
+    failed_only = shipped & (o["refund_kind"] == REFUND_NONE) & (o["refund_u"] < failed_u_below)
+    o["failed_refund"] = np.where(
+        refunded_later, o["refunded"] - 2 * HOUR, np.where(failed_only, o["shipped"] + o["refund_delay"], NEVER)
+    )
+    o["failed_refund_amount"] = np.where(refunded_later, o["refund_amount"], np.where(failed_only, partial, 0))
     reviewable = shipped & np.isin(o["refund_kind"], [REFUND_NONE, REFUND_PARTIAL])
     it["reviewed"] = np.where(
         reviewable[it["order"]] & (it["review_u"] < P_REVIEW), o["shipped"][it["order"]] + it["review_delay"], NEVER
@@ -573,7 +599,11 @@ def _lifecycle(scenario: Scenario, orders: ShopOrders) -> None:
     o["has_label"] = (
         shipped & (np.array(BUYER_COUNTRIES)[o["buyer_country"]] == orders.shop.country) & (o["label_u"] < 0.55)
     )
-    o["label_amount"] = np.round(o["label_price"] * price_level(orders.shop)).astype(np.int64)
+    label_scale = price_level(orders.shop) * (minor_units_per_major(orders.shop) / 100)
+    o["label_amount"] = np.round(o["label_price"] * label_scale).astype(np.int64)
+    # Etsy does not document how a label's reference id relates to the receipt's shipment:
+    # most labels here reference the shipment (receipt_shipping_id), a few an id of their own.
+    o["label_references_shipment"] = o["label_u"] >= 0.02
     o["offsite_ads"] = o["offsite_ads_u"] < 0.06
 
 
@@ -712,7 +742,8 @@ def _ledger(scenario: Scenario, orders: ShopOrders, through: dt.date) -> dict[st
             "shipping_label",
             o["shipped"][labelled],
             -o["label_amount"][labelled],
-            o["receipt_id"][labelled] + 5_000_000_000,
+            o["receipt_id"][labelled]
+            + np.where(o["label_references_shipment"][labelled], SHIPMENT_ID_OFFSET, LABEL_ID_OFFSET),
         )
     )
     parts.append(

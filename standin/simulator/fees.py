@@ -13,6 +13,13 @@ import numpy as np
 
 FEE_SCHEDULE_CSV = Path(__file__).resolve().parents[2] / "include" / "dbt" / "seeds" / "etsy_fee_schedule.csv"
 EPOCH = dt.date(1970, 1, 1)
+# Minor units per major unit of a currency (ISO 4217): Etsy Money amounts and ledger entries
+# are integers of the minor unit, and a Money divisor is this number (1 for the yen).
+MINOR_UNITS_PER_MAJOR = {"JPY": 1}
+
+
+def minor_units_per_major(currency_code: str | None) -> int:
+    return MINOR_UNITS_PER_MAJOR.get(currency_code, 100)
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class FeeRule:
     reference_type: str
     basis: str
     rate: float
-    fixed_minor: int  # fixed amount in minor units (cents) of currency_code
+    fixed_minor: int  # fixed amount in minor units (cents, yen) of currency_code
     cap_minor: int | None
     currency_code: str | None  # None: any currency
     seller_country: str | None  # None: any country
@@ -34,8 +41,8 @@ class FeeRule:
         return self.currency_code in (None, currency_code) and self.seller_country in (None, seller_country)
 
 
-def _minor(text: str) -> int:
-    return round(float(text) * 100)
+def _minor(text: str, currency_code: str | None) -> int:
+    return round(float(text) * minor_units_per_major(currency_code))
 
 
 @cache
@@ -49,8 +56,8 @@ def fee_rules(path: Path = FEE_SCHEDULE_CSV) -> tuple[FeeRule, ...]:
                 reference_type=row["reference_type"],
                 basis=row["basis"],
                 rate=float(row["rate"]),
-                fixed_minor=_minor(row["fixed_amount"] or "0"),
-                cap_minor=_minor(row["cap_amount"]) if row["cap_amount"] else None,
+                fixed_minor=_minor(row["fixed_amount"] or "0", row["currency_code"] or None),
+                cap_minor=_minor(row["cap_amount"], row["currency_code"] or None) if row["cap_amount"] else None,
                 currency_code=row["currency_code"] or None,
                 seller_country=row["seller_country"] or None,
                 valid_from=dt.date.fromisoformat(row["valid_from"]),

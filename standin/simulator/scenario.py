@@ -25,6 +25,7 @@ COUNTRY_OF_TIME_ZONE = {
     "Europe/Berlin": "DE",
     "America/Toronto": "CA",
     "Australia/Sydney": "AU",
+    "Asia/Tokyo": "JP",
 }
 
 
@@ -100,6 +101,17 @@ class Scenario:
     def default(cls, end_day: dt.date) -> Scenario:
         """The small embedded default (`make run`, e2e tests): 2 shops, 90 days up to end_day."""
         return cls(seed=20240917, n_shops=2, history_start=end_day - dt.timedelta(days=89), orders_per_day=15.0)
+
+    @classmethod
+    def every_shop(cls, end_day: dt.date) -> Scenario:
+        """Every shop of shop_accounts.csv (the ninth sells in yen, a zero-decimal currency), 30
+        quiet days up to end_day: the sales tests' world for currencies and their divisors."""
+        return cls(
+            seed=20240917,
+            n_shops=len(load_shop_accounts()),
+            history_start=end_day - dt.timedelta(days=29),
+            orders_per_day=3.0,
+        )
 
     @property
     def shops(self) -> tuple[ShopAccount, ...]:

@@ -62,8 +62,8 @@ def test_shops_use_the_ids_of_the_shop_accounts_seed():
 
 
 def test_more_shops_than_the_seed_defines_is_a_clear_error():
-    with pytest.raises(ValueError, match="shop_accounts.csv defines 8 shops"):
-        Scenario(seed=1, n_shops=9, history_start=dt.date(2025, 1, 1), orders_per_day=1)
+    with pytest.raises(ValueError, match="shop_accounts.csv defines 9 shops"):
+        Scenario(seed=1, n_shops=10, history_start=dt.date(2025, 1, 1), orders_per_day=1)
 
 
 def money(value: dict) -> int:
@@ -298,3 +298,32 @@ def test_ga4_resends_a_provisional_day_without_its_unresolved_rows():
         later = _ga4_report(report, SYNC_DAY + dt.timedelta(days=1))
         second = {tuple(row[n] for n in names) for row in later if row["date"] == day}
         assert first - second, f"{report}: no row of {day} vanished in its later extract"
+
+
+def test_refunds_can_fail_and_labels_reference_shipments_or_not():
+    """#15: failed refunds beside completed ones, and shipping labels whose ledger reference is
+    the receipt's shipment (receipt_shipping_id) except a few that match no shipment."""
+    receipts = rows("etsy", "receipts")
+    statuses = Counter(refund["status"] for receipt in receipts for refund in receipt["refunds"])
+    assert statuses["SUCCEEDED"] > 0 and statuses["FAILED"] > 0, statuses
+    shipment_ids = {str(s["receipt_shipping_id"]) for receipt in receipts for s in receipt["shipments"]}
+    labels = [e for e in rows("etsy", "ledger_entries") if e["ledger_type"] == "shipping_labels"]
+    on_shipments = sum(label["reference_id"] in shipment_ids for label in labels)
+    assert labels and labels[0]["reference_type"] == "shipping_label"
+    assert 0.9 * len(labels) < on_shipments < len(labels)
+
+
+def test_a_yen_shop_prices_in_whole_yen():
+    """#15 item 8: the yen shop's Money objects have divisor 1 and Etsy's totals identities."""
+    scenario = Scenario.every_shop(END_DAY)
+    yen_shop = next(shop for shop in scenario.shops if shop.currency_code == "JPY")
+    receipts = [r for r in rows("etsy", "receipts", scenario) if r["shop_id"] == yen_shop.shop_id]
+    assert receipts
+    for receipt in receipts:
+        assert {receipt[field]["divisor"] for field in ("grandtotal", "total_price", "total_shipping_cost")} == {1}
+        assert receipt["grandtotal"]["amount"] == (
+            receipt["subtotal"]["amount"]
+            + receipt["total_shipping_cost"]["amount"]
+            + receipt["total_tax_cost"]["amount"]
+            + receipt["gift_wrap_price"]["amount"]
+        )

@@ -449,6 +449,32 @@ BLOCKED = {
         RECEIPTS,
         "not_null_stg_etsy__receipts_grand_total",
     ),
+    # #15 item 6: Airbyte could not type a receipt's shipping cost and wrote NULL (listed in
+    # _airbyte_meta.changes). Never read as 0 shipping: the record is kept, flagged, and the
+    # test on its nulled needed fields stops the run naming it.
+    "airbyte_meta_nulled_shipping_cost": Blocked(
+        (
+            resend(
+                """null as total_shipping_cost, '{"sync_id": 9, "changes": [{"field": "total_shipping_cost",
+                   "change": "NULLED", "reason": "DESTINATION_TYPECAST_ERROR"}]}'::json as _airbyte_meta"""
+            ),
+        ),
+        RECEIPTS,
+        "stg_etsy__receipts_has_no_airbyte_nulled_needed_field",
+    ),
+    # #15 item 7: a receipt whose completed refunds exceed what the buyer paid.
+    "refunds_exceed_the_amount_paid": Blocked(
+        (
+            resend(
+                """cast('[{"amount":{"amount":' || (cast(grandtotal->>'amount' as bigint) + 100) || ',"divisor":100,'
+                   || '"currency_code":"' || (grandtotal->>'currency_code') || '"},"created_timestamp":'
+                   || (created_timestamp + 86400) || ',"reason":"customer_request","note_from_issuer":null,'
+                   || '"status":"SUCCEEDED"}]' as json) as refunds"""
+            ),
+        ),
+        (*RECEIPTS, "stg_etsy__transactions", "stg_etsy__refunds", "int_sales__refunds", "int_sales__orders"),
+        "int_sales__orders_refunds_do_not_exceed_the_amount_paid",
+    ),
     "receipt_without_transactions": Blocked(
         (
             resend(
@@ -521,7 +547,7 @@ BLOCKED = {
             """,
         ),
         ("stg_etsy__ledger_entries",),
-        "accepted_values_stg_etsy__ledger_entries_currency_code",
+        "stg_etsy__ledger_entries_currency_is_iso_4217",
     ),
     "empty_sync_of_an_overwritten_stream": Blocked(
         ("delete from raw_instagram.media",),

@@ -20,6 +20,11 @@ EXPECTED_UNIT_TESTS = {
     "stg_instagram__post_insight_snapshots_reels_milliseconds_become_seconds",  # unit conversion
     "int_marketing__channel_sessions_daily_uses_ga4s_own_channel_groups",  # GA4's own channels
     "int_instagram__posts_expired_stories_keep_their_posting_day",
+    # #15 money rules
+    "stg_etsy__receipts_names_fields_airbyte_nulled",  # Airbyte NULLED values never read as 0
+    "int_sales__refunds_split_tax_shipping_and_goods",  # refund split, rounding, failed refunds, yen
+    "int_sales__order_fees_estimates_round_per_ledger_entry",  # fee rounding per ledger entry
+    "fct_orders_tax_and_refunds_stay_out_of_net_sales_and_profit",  # tax, refunds, labels, net profit
 }
 
 

@@ -11,3 +11,12 @@
 {% macro etsy_estimable_fee_types() -%}
     {{ return(['transaction', 'shipping_transaction', 'payment_processing', 'regulatory_operating_fee']) }}
 {%- endmacro %}
+
+{#- Fee types of no order that get their own column in the daily facts (listing fees and
+    renewals; Etsy Ads). Any other shop-level fee lands in other_shop_fees. -#}
+{% macro etsy_shop_fee_columns() -%}
+    {{ return({
+        'listing_fees': ['listing', 'listing_renewal', 'listing_renewal_sold'],
+        'etsy_ads_fees': ['etsy_ads'],
+    }) }}
+{%- endmacro %}

@@ -2,7 +2,9 @@
     ledger allocates one to the order, otherwise (for estimable types) the amount the dated
     fee schedule gives, flagged is_estimated. Both are kept side by side, so a schedule
     that drifted from what Etsy charges shows. Fees are positive costs (the ledger debits
-    them as negative amounts; fee credits on refunds reduce them). -#}
+    them as negative amounts; fee credits on refunds reduce them). An estimate rounds as
+    Etsy's whole-cent ledger entries do: the transaction fee once per transaction line (one
+    entry per line), every other fee once per order. -#}
 {{ config(materialized='table') }}
 
 with ledger_allocations as (
@@ -11,6 +13,22 @@ with ledger_allocations as (
 
 orders as (
     select * from {{ ref('int_sales__orders') }}
+),
+
+currencies as (
+    select
+        cast(currency_code as string) as currency_code,
+        cast(power(10, minor_units) as bigint) as minor_unit_divisor
+    from {{ ref('iso_4217_currencies') }}
+),
+
+transactions as (
+    select
+        receipt_id,
+        gross_amount,
+        buyer_coupon_amount,
+        shop_coupon_amount
+    from {{ ref('stg_etsy__transactions') }}
 ),
 
 shops as (
@@ -46,7 +64,7 @@ actual_fees as (
     group by receipt_id, fee_type
 ),
 
-order_fee_bases as (
+billable_orders as (
     select
         orders.receipt_id,
         orders.order_date,
@@ -62,30 +80,65 @@ order_fee_bases as (
     where not orders.is_canceled
 ),
 
-scheduled_fees_including_zero as (
+-- What each fee is charged on, one row per ledger entry Etsy would post: the item price
+-- after discounts per transaction line, the other bases per order.
+fee_bases as (
     select
-        order_fee_bases.receipt_id,
+        billable_orders.receipt_id,
+        billable_orders.order_date,
+        billable_orders.currency_code,
+        billable_orders.shop_country_code,
+        'item_price_after_discount' as basis,
+        transactions.gross_amount
+            - coalesce(transactions.shop_coupon_amount, 0)
+            - coalesce(transactions.buyer_coupon_amount, 0) as basis_amount
+    from billable_orders
+    inner join transactions
+        on billable_orders.receipt_id = transactions.receipt_id
+    {%- for basis in ['shipping_and_gift_wrap', 'order_total', 'grand_total'] %}
+    union all
+    select
+        receipt_id,
+        order_date,
+        currency_code,
+        shop_country_code,
+        '{{ 'grandtotal' if basis == 'grand_total' else basis }}' as basis,
+        {{ basis }} as basis_amount
+    from billable_orders
+    {%- endfor %}
+),
+
+scheduled_entries as (
+    select
+        fee_bases.receipt_id,
         fee_schedule.fee_type,
         cast(
             least(
-                round(
-                    case fee_schedule.basis
-                        when 'item_price_after_discount' then order_fee_bases.item_price_after_discount
-                        when 'shipping_and_gift_wrap' then order_fee_bases.shipping_and_gift_wrap
-                        when 'order_total' then order_fee_bases.order_total
-                        when 'grandtotal' then order_fee_bases.grand_total
-                    end * fee_schedule.rate,
-                    2
-                ) + fee_schedule.fixed_amount,
+                -- Half away from zero to the currency's minor unit, as Etsy rounds an entry.
+                cast(round(fee_bases.basis_amount * fee_schedule.rate * currencies.minor_unit_divisor, 0) as {{ type_money() }})
+                / currencies.minor_unit_divisor
+                + fee_schedule.fixed_amount,
                 coalesce(fee_schedule.cap_amount, 1e15)
             ) as {{ type_money() }}
         ) as fee_amount
-    from order_fee_bases
+    from fee_bases
+    inner join currencies
+        on fee_bases.currency_code = currencies.currency_code
     inner join fee_schedule
-        on order_fee_bases.order_date >= fee_schedule.valid_from
-        and (fee_schedule.valid_to is null or order_fee_bases.order_date <= fee_schedule.valid_to)
-        and (fee_schedule.currency_code is null or fee_schedule.currency_code = order_fee_bases.currency_code)
-        and (fee_schedule.seller_country is null or fee_schedule.seller_country = order_fee_bases.shop_country_code)
+        on fee_bases.basis = fee_schedule.basis
+        and fee_bases.order_date >= fee_schedule.valid_from
+        and (fee_schedule.valid_to is null or fee_bases.order_date <= fee_schedule.valid_to)
+        and (fee_schedule.currency_code is null or fee_schedule.currency_code = fee_bases.currency_code)
+        and (fee_schedule.seller_country is null or fee_schedule.seller_country = fee_bases.shop_country_code)
+),
+
+scheduled_fees_including_zero as (
+    select
+        receipt_id,
+        fee_type,
+        cast(sum(fee_amount) as {{ type_money() }}) as fee_amount
+    from scheduled_entries
+    group by receipt_id, fee_type
 ),
 
 scheduled_fees as (

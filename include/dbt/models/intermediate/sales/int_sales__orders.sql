@@ -14,7 +14,7 @@ transactions as (
 ),
 
 refunds as (
-    select * from {{ ref('stg_etsy__refunds') }}
+    select * from {{ ref('int_sales__refunds') }}
 ),
 
 {% if is_incremental() %}
@@ -47,16 +47,22 @@ order_items as (
     group by transactions.receipt_id
 ),
 
+-- Completed refunds only (a failed or pending one gave nothing back), split into tax,
+-- shipping and returned goods by int_sales__refunds.
 order_refunds as (
     select
         refunds.receipt_id,
         count(*) as refund_count,
-        sum(refunds.refund_amount) as refunds,
+        sum(refunds.completed_refund_amount) as refunds,
+        sum(refunds.refunded_tax) as refunded_tax,
+        sum(refunds.refunded_shipping) as refunded_shipping,
+        sum(refunds.refunded_goods) as refunded_goods,
         min(refunds.refunded_at) as first_refunded_at,
         sum(case when refunds.currency_code = receipts_in_scope.currency_code then 0 else 1 end) as foreign_currency_refund_count
     from refunds
     inner join receipts_in_scope
         on refunds.receipt_id = receipts_in_scope.receipt_id
+    where refunds.is_completed
     group by refunds.receipt_id
 ),
 
@@ -81,14 +87,19 @@ final as (
         coalesce(order_items.units, 0) as units,
         receipts_in_scope.total_price as gross_sales,
         coalesce(order_items.line_items_gross_sales, 0) as line_items_gross_sales,
-        coalesce(receipts_in_scope.discount_amount, 0) as discounts,
-        coalesce(receipts_in_scope.total_shipping_cost, 0) as shipping,
-        coalesce(receipts_in_scope.gift_wrap_price, 0) as gift_wrap,
-        coalesce(receipts_in_scope.total_tax_cost, 0) as taxes,
-        coalesce(receipts_in_scope.total_vat_cost, 0) as vat,
+        -- Etsy sends every amount of a receipt (0 when there is none): a null is one Airbyte
+        -- could not type (stg_etsy__receipts.airbyte_nulled_fields), never read as 0.
+        receipts_in_scope.discount_amount as discounts,
+        receipts_in_scope.total_shipping_cost as shipping,
+        receipts_in_scope.gift_wrap_price as gift_wrap,
+        receipts_in_scope.total_tax_cost as taxes,
+        receipts_in_scope.total_vat_cost as vat,
         receipts_in_scope.grand_total,
         coalesce(order_refunds.refund_count, 0) as refund_count,
         coalesce(order_refunds.refunds, 0) as refunds,
+        coalesce(order_refunds.refunded_tax, 0) as refunded_tax,
+        coalesce(order_refunds.refunded_shipping, 0) as refunded_shipping,
+        coalesce(order_refunds.refunded_goods, 0) as refunded_goods,
         order_refunds.first_refunded_at,
         receipts_in_scope.is_single_currency
             and coalesce(order_items.foreign_currency_line_item_count, 0) = 0

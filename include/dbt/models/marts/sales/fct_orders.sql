@@ -1,6 +1,9 @@
 {#- One row per receipt (order). Built in full from incremental parts: the receipt roll-up
     (int_sales__orders), fees (int_sales__order_fees), and the customer's history
-    (int_sales__customer_orders), which must see every order to stay right. -#}
+    (int_sales__customer_orders), which must see every order to stay right.
+    Sales tax is not the shop's money: it is left out of net sales and net profit on the
+    sale and on the refund (docs/metrics.md). A canceled order counts no sales: its net
+    sales are 0 and its net profit is what it still cost (fees, labels, goods). -#}
 {{ config(**sales_table_config('order_date', ['shop_id', 'customer_id', 'receipt_id'], require_partition_filter=true)) }}
 
 with orders as (
@@ -109,15 +112,23 @@ final as (
         orders.gross_sales,
         orders.discounts,
         orders.refunds,
+        orders.refunded_tax,
+        orders.refunded_shipping,
+        orders.refunded_goods,
         orders.refund_count,
         orders.first_refunded_at,
-        cast(orders.gross_sales - orders.discounts - orders.refunds as {{ type_money() }}) as net_sales,
+        cast(
+            case when not orders.is_canceled then orders.gross_sales - orders.discounts - orders.refunded_goods else 0 end
+            as {{ type_money() }}
+        ) as net_sales,
         orders.shipping,
         orders.gift_wrap,
         orders.taxes,
         orders.vat,
-        cast(orders.gross_sales - orders.discounts - orders.refunds + orders.shipping + orders.gift_wrap + orders.taxes as {{ type_money() }})
-            as total_sales,
+        cast(
+            case when not orders.is_canceled then orders.grand_total - orders.refunds else 0 end
+            as {{ type_money() }}
+        ) as total_sales,
         cast(orders.gross_sales - orders.discounts as {{ type_money() }}) as etsy_revenue,
         orders.grand_total,
         {%- for fee_type in etsy_order_fee_types() %}
@@ -131,7 +142,12 @@ final as (
         coalesce(costs_by_order.cost_of_goods, 0) as cost_of_goods,
         coalesce(costs_by_order.costed_line_item_count, 0) = orders.line_item_count as has_complete_cost_of_goods,
         cast(
-            orders.gross_sales - orders.discounts - orders.refunds + orders.shipping + orders.gift_wrap
+            case
+                when not orders.is_canceled
+                    then orders.gross_sales - orders.discounts - orders.refunded_goods
+                        + orders.shipping + orders.gift_wrap - orders.refunded_shipping
+                else 0
+            end
             - coalesce(fees_by_order.etsy_fees, 0)
             - coalesce(shipping_labels_by_order.shipping_label_costs, 0)
             - coalesce(costs_by_order.cost_of_goods, 0)

@@ -2,7 +2,11 @@
     activity to the latest day any shop has data. Sales are dated by the order, refunds by
     the refund (Shopify's returns), Etsy fees of orders by the order and shop-level fees
     (listings, ads...) by the ledger entry. Canceled orders add no sales, orders or
-    customers; their fees still count. Definitions: models/marts/sales/metrics.md. -#}
+    customers; their fees still count. A day is its orders (by order day), its refunds (by
+    refund day) and its costs of no order (shop-level fees, labels that match no
+    shipment), each in its own columns; the reconciliation tests in _sales__models.yml
+    hold every column to its source per shop, currency and day. Definitions:
+    docs/metrics.md. -#}
 {{ config(**sales_table_config('date_day', ['shop_id'])) }}
 
 with orders as (
@@ -25,6 +29,8 @@ shop_accounts as (
     from {{ ref('shop_accounts') }}
 ),
 
+{%- set shop_fee_columns = etsy_shop_fee_columns() %}
+{%- set grouped_shop_fee_types = shop_fee_columns.values() | sum(start=[]) %}
 orders_by_day as (
     select
         shop_id,
@@ -38,6 +44,10 @@ orders_by_day as (
         sum(case when not is_canceled then units else 0 end) as units,
         count(distinct case when is_new_customer then customer_id end) as new_customers,
         count(distinct case when is_returning_customer then customer_id end) as returning_customers,
+        {%- for fee_type in etsy_order_fee_types() %}
+        sum({{ fee_type }}_fees) as {{ fee_type }}_fees,
+        {%- endfor %}
+        sum(other_etsy_fees) as other_order_fees,
         sum(etsy_fees) as order_etsy_fees,
         sum(estimated_etsy_fees) as estimated_etsy_fees,
         sum(shipping_label_costs) as order_shipping_label_costs,
@@ -51,7 +61,10 @@ refunds_by_day as (
         shop_id,
         currency_code,
         refunded_date as date_day,
-        sum(refund_amount) as refunds
+        sum(completed_refund_amount) as refunds,
+        sum(refunded_tax) as refunded_tax,
+        sum(refunded_shipping) as refunded_shipping,
+        sum(refunded_goods) as refunded_goods
     from refunds
     where not is_canceled_order
     group by shop_id, currency_code, refunded_date
@@ -62,10 +75,18 @@ shop_ledger_by_day as (
         shop_id,
         currency_code,
         entry_date as date_day,
+        {%- for column, fee_types in shop_fee_columns.items() %}
+        cast(-sum(case when not is_order_level and entry_class = 'fee' and fee_type in ('{{ fee_types | join("', '") }}') then amount else 0 end) as {{ type_money() }})
+            as {{ column }},
+        {%- endfor %}
+        cast(-sum(case when not is_order_level and entry_class = 'fee' and fee_type not in ('{{ grouped_shop_fee_types | join("', '") }}') then amount else 0 end) as {{ type_money() }})
+            as other_shop_fees,
         cast(-sum(case when not is_order_level and entry_class = 'fee' then amount else 0 end) as {{ type_money() }})
             as shop_etsy_fees,
         cast(-sum(case when not is_order_level and entry_class = 'shipping_label' then amount else 0 end) as {{ type_money() }})
             as shop_shipping_label_costs,
+        sum(case when not is_order_level and entry_class = 'shipping_label' and amount < 0 then 1 else 0 end)
+            as unattributed_shipping_label_count,
         -- Ledger types missing from the mapping seed, order-level or not: shown, never dropped.
         cast(sum(case when entry_class is null then amount else 0 end) as {{ type_money() }}) as unclassified_ledger_amount
     from ledger_allocations
@@ -112,17 +133,29 @@ joined as (
         coalesce(orders_by_day.gross_sales, 0) as gross_sales,
         coalesce(orders_by_day.discounts, 0) as discounts,
         coalesce(refunds_by_day.refunds, 0) as refunds,
+        coalesce(refunds_by_day.refunded_tax, 0) as refunded_tax,
+        coalesce(refunds_by_day.refunded_shipping, 0) as refunded_shipping,
+        coalesce(refunds_by_day.refunded_goods, 0) as refunded_goods,
         coalesce(orders_by_day.shipping, 0) as shipping,
         coalesce(orders_by_day.taxes, 0) as taxes,
         coalesce(orders_by_day.orders, 0) as orders,
         coalesce(orders_by_day.units, 0) as units,
         coalesce(orders_by_day.new_customers, 0) as new_customers,
         coalesce(orders_by_day.returning_customers, 0) as returning_customers,
+        {%- for fee_type in etsy_order_fee_types() %}
+        coalesce(orders_by_day.{{ fee_type }}_fees, 0) as {{ fee_type }}_fees,
+        {%- endfor %}
+        coalesce(orders_by_day.other_order_fees, 0) as other_order_fees,
         coalesce(orders_by_day.order_etsy_fees, 0) as order_etsy_fees,
+        {%- for column in shop_fee_columns %}
+        coalesce(shop_ledger_by_day.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
+        coalesce(shop_ledger_by_day.other_shop_fees, 0) as other_shop_fees,
         coalesce(shop_ledger_by_day.shop_etsy_fees, 0) as shop_etsy_fees,
         coalesce(orders_by_day.estimated_etsy_fees, 0) as estimated_etsy_fees,
-        coalesce(orders_by_day.order_shipping_label_costs, 0) + coalesce(shop_ledger_by_day.shop_shipping_label_costs, 0)
-            as shipping_label_costs,
+        coalesce(orders_by_day.order_shipping_label_costs, 0) as order_shipping_label_costs,
+        coalesce(shop_ledger_by_day.shop_shipping_label_costs, 0) as shop_shipping_label_costs,
+        coalesce(shop_ledger_by_day.unattributed_shipping_label_count, 0) as unattributed_shipping_label_count,
         coalesce(orders_by_day.cost_of_goods, 0) as cost_of_goods,
         coalesce(shop_ledger_by_day.unclassified_ledger_amount, 0) as unclassified_ledger_amount
     from calendar
@@ -151,10 +184,13 @@ final as (
         gross_sales,
         discounts,
         refunds,
-        cast(gross_sales - discounts - refunds as {{ type_money() }}) as net_sales,
+        refunded_tax,
+        refunded_shipping,
+        refunded_goods,
+        cast(gross_sales - discounts - refunded_goods as {{ type_money() }}) as net_sales,
         shipping,
         taxes,
-        cast(gross_sales - discounts - refunds + shipping + taxes as {{ type_money() }}) as total_sales,
+        cast(gross_sales - discounts + shipping + taxes - refunds as {{ type_money() }}) as total_sales,
         cast(gross_sales - discounts as {{ type_money() }}) as etsy_revenue,
         cast(orders as {{ dbt.type_bigint() }}) as orders,
         cast(units as {{ dbt.type_bigint() }}) as units,
@@ -162,14 +198,25 @@ final as (
         new_customers,
         returning_customers,
         cast(order_etsy_fees + shop_etsy_fees as {{ type_money() }}) as etsy_fees,
+        {%- for fee_type in etsy_order_fee_types() %}
+        {{ fee_type }}_fees,
+        {%- endfor %}
+        other_order_fees,
         order_etsy_fees,
+        {%- for column in shop_fee_columns %}
+        {{ column }},
+        {%- endfor %}
+        other_shop_fees,
         shop_etsy_fees,
         estimated_etsy_fees,
-        shipping_label_costs,
+        cast(order_shipping_label_costs + shop_shipping_label_costs as {{ type_money() }}) as shipping_label_costs,
+        order_shipping_label_costs,
+        shop_shipping_label_costs,
+        cast(unattributed_shipping_label_count as {{ dbt.type_bigint() }}) as unattributed_shipping_label_count,
         cost_of_goods,
         cast(
-            gross_sales - discounts - refunds + shipping
-            - order_etsy_fees - shop_etsy_fees - shipping_label_costs - cost_of_goods
+            gross_sales - discounts - refunded_goods + shipping - refunded_shipping
+            - order_etsy_fees - shop_etsy_fees - order_shipping_label_costs - shop_shipping_label_costs - cost_of_goods
             as {{ type_money() }}
         ) as net_profit,
         unclassified_ledger_amount

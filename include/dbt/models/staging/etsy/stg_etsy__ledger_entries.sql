@@ -1,5 +1,6 @@
-{#- Ledger amounts are signed integers in minor units of the entry's currency: every
-    Etsy ledger currency has two decimals, so amount / 100 is the decimal value.
+{#- Ledger amounts are signed integers in minor units of the entry's currency (cents for
+    USD, yen for JPY): kept as integers here; int_sales__ledger_allocations divides them by
+    the currency's own divisor (seeds/iso_4217_currencies.csv).
     Incremental by shop-local ledger day (macros/sales/incremental.sql): ten million
     entries are deduplicated and converted once, not by every reader and test. -#}
 {{ config(**sales_incremental_config('created_date', ['shop_id', 'entry_id'])) }}
@@ -43,10 +44,11 @@ renamed as (
         cast(source.reference_id as string) as reference_id,
         source.description as entry_description,
         upper(source.currency) as currency_code,
-        cast(cast(source.amount as {{ type_money() }}) / 100 as {{ type_money() }}) as amount,
-        cast(cast(source.balance as {{ type_money() }}) / 100 as {{ type_money() }}) as balance,
+        cast(source.amount as bigint) as amount_minor_units,
+        cast(source.balance as bigint) as balance_minor_units,
         {{ epoch_to_timestamp('source.create_date') }} as created_at,
         local_dates.local_date as created_date,
+        {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
     left join local_dates

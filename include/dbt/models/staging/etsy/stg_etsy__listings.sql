@@ -24,6 +24,7 @@ final as (
         {{ epoch_to_timestamp('created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('updated_timestamp') }} as updated_at,
         {{ epoch_to_timestamp('ending_timestamp') }} as ends_at,
+        {{ airbyte_nulled_fields('_airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from source
 )

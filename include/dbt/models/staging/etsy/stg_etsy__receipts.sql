@@ -25,7 +25,7 @@ money_parts as (
     {{ json_money_parts('receipts', money_columns, [
         'receipt_id', 'shop_id', 'buyer_user_id', 'seller_user_id', 'status', 'receipt_type',
         'payment_method', 'country_iso', 'is_paid', 'is_shipped', 'is_gift',
-        'created_timestamp', 'updated_timestamp', '_airbyte_extracted_at',
+        'created_timestamp', 'updated_timestamp', '_airbyte_extracted_at', '_airbyte_meta',
     ]) }}
 ),
 
@@ -62,6 +62,7 @@ renamed as (
         {{ epoch_to_timestamp('money_parts.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('money_parts.updated_timestamp') }} as updated_at,
         local_dates.local_date as created_date,
+        {{ airbyte_nulled_fields('money_parts._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('money_parts._airbyte_extracted_at') }} as extracted_at
     from money_parts
     left join local_dates

@@ -31,6 +31,7 @@ final as (
         cast(source.review_average as {{ type_money() }}) as review_average,
         {{ epoch_to_timestamp('source.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('source.updated_timestamp') }} as updated_at,
+        {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
     left join shop_accounts

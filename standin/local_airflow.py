@@ -36,17 +36,13 @@ DBT_DOCS_DIR = REPO_ROOT / "build" / "dbt-docs"
 
 def latest_synced_logical_date(now: datetime | None = None) -> date:
     """The latest logical date whose morning sync has already happened by `now` (default: the
-    wall clock): the run for day D syncs on D + 1, and the stand-in lands that sync as of its
-    simulated extraction time, once every default shop's local day D has closed (calendar.
-    extraction_start). Just after UTC midnight "yesterday" has not closed in New York yet, and
-    its sync would land orders from the future, which the staging test on future receipts
-    rightly stops; the day before then is the latest complete one."""
+    wall clock): the run for day D syncs on D + 1, once every default shop's local day D has
+    closed (calendar.sync_day_as_of). Just after UTC midnight "yesterday" has not closed in New
+    York yet; the day before then is the latest complete one."""
     now = now or datetime.now(UTC)
-    logical_date = now.date() - timedelta(days=1)
-    scenario = Scenario.default(logical_date)
-    while calendar.extraction_start(scenario, logical_date + timedelta(days=1)) > now:
-        logical_date -= timedelta(days=1)
-    return logical_date
+    return calendar.sync_day_as_of(Scenario.default(now.date() - timedelta(days=1)), now.date(), now) - timedelta(
+        days=1
+    )
 
 
 @dataclass

@@ -51,6 +51,7 @@ class DagRunOutcome:
     task_states: dict[str, str]
     log_path: Path
     returncode: int
+    run_id: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -167,29 +168,39 @@ class LocalAirflow:
         if self._airflow(env, "db", "migrate", log_path=log_path) != 0:
             raise RuntimeError(f"`airflow db migrate` failed in {self.airflow_home}: see {log_path}")
 
-    def test_dag(self, env: dict[str, str], logical_date: date) -> DagRunOutcome:
-        """`airflow dags test` for one logical date (runs every task in-process, triggers included)."""
-        self.ensure_metadata_db(env)
-        log_path = self.airflow_home / f"dags-test-{logical_date.isoformat()}.log"
-        log_path.unlink(missing_ok=True)
-        returncode = self._airflow(env, "dags", "test", DAG_ID, logical_date.isoformat(), log_path=log_path)
-        state, task_states = self._read_run(logical_date)
-        return DagRunOutcome(state=state, task_states=task_states, log_path=log_path, returncode=returncode)
+    def test_dag(self, env: dict[str, str], day: date) -> DagRunOutcome:
+        """`airflow dags test` of a run covering `day` (runs every task in-process, triggers included).
 
-    def _read_run(self, logical_date: date) -> tuple[str, dict[str, str]]:
+        The run is a manual one as the UI makes it: its logical date is the moment it starts
+        (so the UI shows its real start and duration), never a day boundary, which leaves every
+        scheduled interval's logical date to the scheduler; the day it covers is its window
+        params (start_date, end_date)."""
+        self.ensure_metadata_db(env)
+        log_path = self.airflow_home / f"dags-test-{day.isoformat()}.log"
+        log_path.unlink(missing_ok=True)
+        started = datetime.now(UTC)
+        window = {"start_date": day.isoformat(), "end_date": (day + timedelta(days=1)).isoformat()}
+        returncode = self._airflow(
+            env, "dags", "test", DAG_ID, started.isoformat(), "--conf", json.dumps(window), log_path=log_path
+        )
+        run_id, state, task_states = self.latest_run()
+        return DagRunOutcome(
+            state=state, task_states=task_states, log_path=log_path, returncode=returncode, run_id=run_id
+        )
+
+    def latest_run(self) -> tuple[str, str, dict[str, str]]:
+        """The run id, state and task states of the DAG's latest run in this Airflow home."""
         with sqlite3.connect(self.airflow_home / "airflow.db") as db:
             row = db.execute(
-                "select run_id, state from dag_run where dag_id = ? and date(logical_date) = ? "
-                "order by id desc limit 1",
-                (DAG_ID, logical_date.isoformat()),
+                "select run_id, state from dag_run where dag_id = ? order by id desc limit 1", (DAG_ID,)
             ).fetchone()
             if row is None:
-                return "missing", {}
+                return "", "missing", {}
             run_id, state = row
             tasks = db.execute(
                 "select task_id, state from task_instance where dag_id = ? and run_id = ?", (DAG_ID, run_id)
             ).fetchall()
-        return state, {task_id: task_state or "none" for task_id, task_state in tasks}
+        return run_id, state, {task_id: task_state or "none" for task_id, task_state in tasks}
 
 
 def main() -> None:

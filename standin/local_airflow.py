@@ -144,6 +144,11 @@ class LocalAirflow:
             ),
             # Parse the DAG folder at once, not every 5 minutes.
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            # A deferred sensor whose trigger fires within seconds can resume before the
+            # scheduler has drained the executor's event of its deferral, which then fails the
+            # resumed try (apache/airflow#72716, open in 3.2): the stand-in's syncs end within
+            # seconds, so the extract sensors first look after 10 s, not 2.
+            "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS": "10",
         }
 
     def standalone(self, env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -217,3 +222,98 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- a run under the real scheduler, read through the REST API (tests and bench-scheduler) ---
+
+PRODUCER_TASK_ID = "transform.dbt_producer_watcher"
+MODEL_TASK_PREFIXES = tuple(f"transform.{layer}." for layer in ("staging", "intermediate", "marts"))
+SYNC_TASK_SUFFIX = ".wait_for_sync"
+
+
+def instant(value: str | None) -> datetime | None:
+    """An ISO instant from Airflow or dbt (dbt's node timings are UTC without an offset)."""
+    if not value:
+        return None
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+@dataclass
+class TransformTimings:
+    """When the transform group's tasks ran, against the build's own node timings."""
+
+    group_seconds: float  # first transform task start -> last transform task end
+    producer_start: datetime
+    producer_end: datetime
+    sync_to_first_model_seconds: float  # last sync ending -> first model task running
+    model_ends: dict[str, datetime]  # model task id -> its end
+    node_ends: dict[str, datetime]  # model task id -> its node's end in the build (with tests)
+
+    @classmethod
+    def of(cls, instances: list[dict], node_results: dict[str, dict]) -> TransformTimings:
+        """`instances`: the run's task instances (REST); `node_results`: model task id -> the producer's result XCom."""
+        transform = [ti for ti in instances if ti["task_id"].startswith("transform.") and ti["start_date"]]
+        producer = next(ti for ti in instances if ti["task_id"] == PRODUCER_TASK_ID)
+        models = [ti for ti in transform if ti["task_id"].startswith(MODEL_TASK_PREFIXES)]
+        syncs_end = max(instant(ti["end_date"]) for ti in instances if ti["task_id"].endswith(SYNC_TASK_SUFFIX))
+        node_ends = {}
+        for task_id, result in node_results.items():
+            ends = [instant(result.get("finished_at"))] + [
+                instant(test.get("finished_at")) for test in (result.get("tests") or {}).values()
+            ]
+            ends = [end for end in ends if end]
+            if ends:
+                node_ends[task_id] = max(ends)
+        return cls(
+            group_seconds=(
+                max(instant(ti["end_date"]) for ti in transform) - min(instant(ti["start_date"]) for ti in transform)
+            ).total_seconds(),
+            producer_start=instant(producer["start_date"]),
+            producer_end=instant(producer["end_date"]),
+            sync_to_first_model_seconds=(min(instant(ti["start_date"]) for ti in models) - syncs_end).total_seconds(),
+            model_ends={ti["task_id"]: instant(ti["end_date"]) for ti in models},
+            node_ends=node_ends,
+        )
+
+    def lags(self) -> dict[str, float]:
+        """Seconds from each node's end in the build (its tests included) to its task's end."""
+        return {
+            task_id: (self.model_ends[task_id] - end).total_seconds()
+            for task_id, end in self.node_ends.items()
+            if task_id in self.model_ends
+        }
+
+    def ended_during_the_build(self) -> list[str]:
+        return sorted(task_id for task_id, end in self.model_ends.items() if end < self.producer_end)
+
+
+def rest_task_instances(client, run_id: str) -> list[dict]:
+    """Every task instance of the run, page by page (the API caps a page at 100)."""
+    instances: list[dict] = []
+    while True:
+        page = client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100, "offset": len(instances)}
+        ).json()
+        instances += page["task_instances"]
+        if len(instances) >= page["total_entries"] or not page["task_instances"]:
+            return instances
+
+
+def rest_node_results(client, run_id: str, instances: list[dict]) -> dict[str, dict]:
+    """The producer's result XCom of each model task (model task id -> result)."""
+    from shop_analytics.transform.producer import result_xcom_key
+
+    results = {}
+    for ti in instances:
+        if not ti["task_id"].startswith(MODEL_TASK_PREFIXES):
+            continue
+        unique_id = f"model.shop_analytics.{ti['task_id'].rsplit('.', 1)[1]}"
+        response = client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{PRODUCER_TASK_ID}/xcomEntries/"
+            f"{result_xcom_key(unique_id)}",
+            params={"deserialize": True, "stringify": False},
+        )
+        if response.status_code == 200:
+            results[ti["task_id"]] = response.json()["value"]
+    return results

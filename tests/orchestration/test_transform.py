@@ -284,6 +284,7 @@ def test_the_producer_pushes_a_nodes_result_once_it_and_all_its_tests_have_ended
     assert result["tests"][tests[0]] == {
         "status": "fail",
         "execution_time": 0.5,
+        "finished_at": None,
         "message": "Got 3 results, configured to fail if != 0",
     }
     # what was left out of the build, or never finished, is pushed when the build ends
@@ -413,3 +414,37 @@ def test_the_producer_pushes_one_freshness_result_per_source_with_each_table(dag
         f"source.{PROJECT}.etsy.ledger_entries": "error",
     }
     assert "(1.0 h ago)" in etsy[f"source.{PROJECT}.etsy.receipts"]["message"]
+
+
+def test_a_test_reading_several_nodes_reports_on_the_node_it_is_defined_on():
+    """A seed's task must not wait for the relationships tests of the models pointing at it
+    (the staging tasks waiting on the seed would wait for the whole build)."""
+    from types import SimpleNamespace
+
+    from shop_analytics.transform.cosmos_dbt import tests_on_their_last_parents
+
+    def node(path, *parents):
+        return SimpleNamespace(original_file_path=path, depends_on=list(parents))
+
+    nodes = {
+        "seed.p.shops": node("seeds/shops.csv"),
+        "model.p.stg_a": node("models/staging/a/stg_a.sql"),
+        "model.p.stg_b": node("models/staging/a/stg_b.sql", "seed.p.shops"),
+        "model.p.fct": node("models/marts/fct.sql", "model.p.stg_a"),
+        "test.p.rel_a_shops": node("models/staging/a/_a__models.yml", "model.p.stg_a", "seed.p.shops"),
+        "test.p.rel_b_shops": node("models/staging/a/_a__models.yml", "model.p.stg_b", "seed.p.shops"),
+        "test.p.fct_vs_a": node("tests/fct_vs_a.sql", "model.p.fct", "model.p.stg_a"),
+        "test.p.a_vs_b": node("tests/a_vs_b.sql", "model.p.stg_a", "model.p.stg_b"),
+    }
+    cosmos_lists = {
+        "seed.p.shops": ["test.p.rel_a_shops", "test.p.rel_b_shops"],
+        "model.p.stg_a": ["test.p.rel_a_shops", "test.p.fct_vs_a", "test.p.a_vs_b"],
+        "model.p.stg_b": ["test.p.rel_b_shops", "test.p.a_vs_b"],
+        "model.p.fct": ["test.p.fct_vs_a"],
+    }
+    assert tests_on_their_last_parents(cosmos_lists, nodes) == {
+        "seed.p.shops": [],
+        "model.p.stg_a": ["test.p.rel_a_shops", "test.p.a_vs_b"],
+        "model.p.stg_b": ["test.p.rel_b_shops", "test.p.a_vs_b"],
+        "model.p.fct": ["test.p.fct_vs_a"],
+    }

@@ -13,7 +13,9 @@ Private names imported here:
   (operators._watcher.base): a node's compiled SQL, dbt's message in the task log, a skip
   caused by a failed upstream node turned into a failure (Cosmos #2698);
 - `is_dbt_node_status_*`, `safe_xcom_push` (operators._watcher.state): dbt's node statuses,
-  an XCom push that logs rather than fails.
+  an XCom push that logs rather than fails;
+- `cache._update_partial_parse_cache`, `cache._obtain_cache_dir_path`: the benches prime
+  Cosmos's dbt parse cache as a worker's previous run would have (`prime_partial_parse_cache`).
 
 Private members of Cosmos's classes that the producer and the watchers override or read
 (or attributes their constructors set) are listed in `OVERRIDDEN_MEMBERS`, checked by the
@@ -22,6 +24,7 @@ same test.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cosmos.operators._watcher.base import (
@@ -67,6 +70,15 @@ OVERRIDDEN_MEMBERS: tuple[tuple[type, str], ...] = (
 )
 
 
+def prime_partial_parse_cache(partial_parse: Path, cache_identifier: str, cache_root: Path) -> None:
+    """Put a dbt partial parse where Cosmos's cache keeps the one of task group `cache_identifier`."""
+    from cosmos import cache
+
+    cache._update_partial_parse_cache(
+        partial_parse, cache._obtain_cache_dir_path(cache_identifier, base_dir=cache_root)
+    )
+
+
 def use_producer_class(producer: DbtProducerWatcherOperator, producer_class: type) -> None:
     """Make the producer Cosmos rendered an instance of `producer_class` (a subclass with the
     same constructor): Cosmos picks the producer's class itself, with no option for it."""
@@ -84,6 +96,7 @@ __all__ = [
     "is_dbt_node_status_success",
     "is_dbt_node_status_terminal",
     "log_dbt_msg",
+    "prime_partial_parse_cache",
     "rewrite_upstream_failure_skip_status",
     "safe_xcom_push",
     "use_producer_class",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from airflow.sdk import TaskGroup
@@ -203,10 +203,53 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
         operator_args=operator_args,
     )
     # Cosmos picks the producer's class itself: ours is the stock one pushing its results once.
-    use_producer_class(group.tasks_map[PRODUCER_WATCHER_TASK_ID], ResultsOnceProducer)
+    producer = group.tasks_map[PRODUCER_WATCHER_TASK_ID]
+    use_producer_class(producer, ResultsOnceProducer)
+    producer.tests_per_model = tests_on_their_last_parents(
+        producer.tests_per_model or {}, group.dbt_graph.filtered_nodes
+    )
     if os.environ.get(INLINE_TRIGGERS_ENV):
         watchers_wait_for_the_build(group)
     return group
+
+
+def tests_on_their_last_parents(
+    tests_per_model: Mapping[str, list[str]], nodes: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Each test under the parents it reads that no other of its parents is built on.
+
+    Cosmos lists a test under every node it reads, so the seed `shop_accounts` would carry
+    the relationships test of every Etsy staging model pointing at it: its task (and every
+    staging task waiting on it) would wait for those models to be built and tested, to the
+    end of the build. A test reading a node and one built on it is the later node's test, as
+    dbt attaches it; tests of unrelated parents stay under each.
+    """
+    ancestors: dict[str, set[str]] = {}
+
+    def ancestors_of(node_id: str) -> set[str]:
+        if node_id not in ancestors:
+            ancestors[node_id] = set()
+            node = nodes.get(node_id)
+            for parent in getattr(node, "depends_on", None) or ():
+                ancestors[node_id] |= {parent} | ancestors_of(parent)
+        return ancestors[node_id]
+
+    parents_of: dict[str, list[str]] = {}
+    for parent, tests in tests_per_model.items():
+        for test in tests:
+            parents_of.setdefault(test, []).append(parent)
+
+    def folder(node_id: str) -> PurePosixPath | None:
+        node = nodes.get(node_id)
+        return PurePosixPath(str(node.original_file_path)).parent if node is not None else None
+
+    attached: dict[str, list[str]] = {parent: [] for parent in tests_per_model}
+    for test, parents in parents_of.items():
+        last = [parent for parent in parents if not any(parent in ancestors_of(other) for other in parents)]
+        defining = [parent for parent in last if folder(parent) == folder(test)]
+        for parent in defining or last:
+            attached[parent].append(test)
+    return attached
 
 
 def watchers_wait_for_the_build(group: DbtTaskGroup) -> None:

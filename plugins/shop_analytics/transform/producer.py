@@ -246,7 +246,11 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
         result = dict(node or {})
         if tests:
             result["tests"] = {
-                test_id: {"status": test.get("status"), "execution_time": test.get("execution_time")}
+                test_id: {
+                    "status": test.get("status"),
+                    "execution_time": test.get("execution_time"),
+                    "finished_at": test.get("finished_at"),
+                }
                 | ({} if is_dbt_node_status_success(test.get("status")) else {"message": test.get("message")})
                 for test_id, test in tests.items()
             }

@@ -144,11 +144,6 @@ class LocalAirflow:
             ),
             # Parse the DAG folder at once, not every 5 minutes.
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-            # A deferred sensor whose trigger fires within seconds can resume before the
-            # scheduler has drained the executor's event of its deferral, which then fails the
-            # resumed try (apache/airflow#72716, open in 3.2): the stand-in's syncs end within
-            # seconds, so the extract sensors first look after 10 s, not 2.
-            "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS": "10",
         }
 
     def standalone(self, env: dict[str, str], log_path: Path) -> subprocess.Popen:

@@ -20,7 +20,9 @@ from standin.local_airflow import (
     TransformTimings,
     instant,
     rest_node_results,
+    rest_task_instances,
 )
+from tests.orchestration.make_ui import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +94,45 @@ def test_the_ui_offers_the_dbt_docs_view(ui):
     docs = [view for view in views if view["name"] == "Etsy shop analytics"]
     assert docs, f"no dbt docs view among {[view['name'] for view in views]}"
     assert docs[0]["href"].endswith("/cosmos/shop_analytics/dbt_docs_index.html")
+
+
+def test_clearing_a_models_task_with_its_downstream_rebuilds_that_model_and_what_follows(ui):
+    """What Cosmos WATCHER allows: a cleared watcher whose producer has ended rebuilds its own
+    node (`dbt build --select <node>`, its tests included); the producer is not rerun, so
+    clearing a model with "Downstream" in the UI rebuilds that model and the models below it,
+    one dbt invocation each, in lineage order, and nothing else of the transform."""
+    client, log_path, run_id, _, before = ui
+    model, below = "transform.staging.ga4.stg_ga4__devices", "transform.marts.marketing.fct_web_traffic_by_device_daily"
+    cleared = client.post(
+        f"/api/v2/dags/{DAG_ID}/clearTaskInstances",
+        json={
+            "dry_run": False,
+            "dag_run_id": run_id,
+            "task_ids": [model],
+            "include_downstream": True,
+            "only_failed": False,
+            "reset_dag_runs": True,
+        },
+    )
+    assert cleared.status_code == 200, cleared.text
+    cleared_ids = {ti["task_id"] for ti in cleared.json()["task_instances"]}
+    assert {model, below} <= cleared_ids and PRODUCER_TASK_ID not in cleared_ids
+
+    def run_ended():
+        state = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()["state"]
+        return state if state in ("success", "failed") else None
+
+    assert wait_for(f"the cleared run {run_id} did not end", run_ended, 900, log_path) == "success"
+    after = {ti["task_id"]: ti for ti in rest_task_instances(client, run_id)}
+    tries_before = {ti["task_id"]: ti["try_number"] for ti in before}
+    rerun = {task for task, ti in after.items() if ti["try_number"] > tries_before[task]}
+    assert rerun == cleared_ids, f"rerun {sorted(rerun ^ cleared_ids)} differ from what was cleared"
+    assert all(after[task]["state"] == "success" for task in rerun)
+    for task in (model, below):
+        log = client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task}/logs/{after[task]['try_number']}",
+            params={"full_content": True},
+            headers={"Accept": "text/plain"},
+        ).text
+        assert f"rebuilding model.shop_analytics.{task.rsplit('.', 1)[1]} on its own" in log, log[-2000:]
+    assert instant(after[model]["end_date"]) <= instant(after[below]["start_date"]), "rebuilt out of lineage order"

@@ -153,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         server = airflow.standalone(env, log_path)
         try:
             with _client(f"http://127.0.0.1:{port}") as client:
-                _wait_for(
-                    "the DAG was not parsed", lambda: client.get(f"/api/v2/dags/{DAG_ID}").status_code == 200, 600
-                )
-                client.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})
+                dag_url = f"/api/v2/dags/{DAG_ID}"
+                _wait_for("the DAG was not parsed", lambda: client.get(dag_url).status_code == 200, 600)
+                shutil.copy(raw, dag_file)
+                warm_up = scheduled_run_after_unpausing(client)
+                print(f"warm-up: the scheduled run {warm_up} ended; {load()}", flush=True)
                 for attempt in range(1, args.repeat + 1):
                     pair = WORK / f"pair-{attempt}"
                     pair.mkdir()

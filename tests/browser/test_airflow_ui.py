@@ -7,6 +7,7 @@ tests read. Screenshots go to build/test-artifacts/screenshots/airflow-ui-*.png.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from urllib.parse import quote
@@ -72,21 +73,22 @@ def test_the_grid_shows_the_pipelines_task_groups(ui, page: Page, screenshot_dir
     page.get_by_role("button", name="Expand all task groups").click()
     grid = page.get_by_role("main") if page.get_by_role("main").count() else page
     for group in ("extract", "etsy", "ga4", "instagram", "transform", "sources", "staging", "marts", "sales"):
-        expect(grid.get_by_text(group, exact=True).first).to_be_visible()
-    expect(grid.get_by_text(MODEL, exact=True).first).to_be_visible()
+        expect(grid.get_by_text(group, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(grid.get_by_text(MODEL, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "airflow-ui-grid.png", full_page=True)
 
 
 def test_a_model_tasks_log_shows_that_models_dbt_output(ui, page: Page, screenshot_dir):
     _log_in(page, ui.base_url)
     page.goto(f"{ui.base_url}/dags/{DAG_ID}/runs/{quote(ui.run_id, safe='')}/tasks/{MODEL_TASK}")
-    expect(page.get_by_text(f"model.shop_analytics.{MODEL}: success").first).to_be_visible()
-    expect(page.get_by_text(f"model.shop_analytics.{MODEL}: all").first).to_be_visible()
+    expect(page.get_by_text(f"model.shop_analytics.{MODEL}: success").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text(f"model.shop_analytics.{MODEL}: all").first).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "airflow-ui-model-log.png", full_page=True)
 
 
 def test_the_dbt_docs_page_shows_the_project(ui, dbt_docs, page: Page, screenshot_dir):
     _log_in(page, ui.base_url)
-    page.goto(f"{ui.base_url}/cosmos/shop_analytics/dbt_docs_index.html")
-    expect(page.get_by_text(MODEL, exact=True).first).to_be_visible()
+    page.goto(f"{ui.base_url}/cosmos/shop_analytics/dbt_docs_index.html#!/model/model.shop_analytics.{MODEL}")
+    expect(page.get_by_role("heading", name=re.compile(rf"^{MODEL}\b")).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Columns")).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "airflow-ui-dbt-docs.png", full_page=True)

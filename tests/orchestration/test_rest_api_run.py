@@ -129,10 +129,11 @@ def test_clearing_a_models_task_with_its_downstream_rebuilds_that_model_and_what
     assert rerun == cleared_ids, f"rerun {sorted(rerun ^ cleared_ids)} differ from what was cleared"
     assert all(after[task]["state"] == "success" for task in rerun)
     for task in (model, below):
-        log = client.get(
-            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task}/logs/{after[task]['try_number']}",
-            params={"full_content": True},
-            headers={"Accept": "text/plain"},
-        ).text
+        log = json.dumps(
+            client.get(
+                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task}/logs/{after[task]['try_number']}",
+                params={"full_content": True},
+            ).json()
+        )
         assert f"rebuilding model.shop_analytics.{task.rsplit('.', 1)[1]} on its own" in log, log[-2000:]
     assert instant(after[model]["end_date"]) <= instant(after[below]["start_date"]), "rebuilt out of lineage order"

@@ -76,3 +76,6 @@ docs: venv manifest  ## dbt docs into build/dbt-docs, served by `make ui` (Airfl
 
 bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the whole DAG run (ratio), LOCAL mode estimate
 	$(PY) -m bench.bench_orchestration
+
+bench-scheduler: venv manifest  ## the transform group under a real scheduler + triggerer vs a bare dbt build (ratio), sync -> first model delay
+	$(PY) -m bench.bench_scheduler

@@ -152,14 +152,11 @@ def prime_cosmos_parse_cache(duckdb_path: Path, logical_date: dt.date, work: Pat
     this profile (dbt keys a parse on the connection, here the DuckDB file), as the bare build
     gets its parse. Untimed, like that one. A cache folder of the bench's own, so `make run`'s
     cache is left alone; returned for the DAG run's AIRFLOW__COSMOS__CACHE_DIR."""
-    from cosmos import cache
+    from shop_analytics.transform.cosmos_compat import prime_partial_parse_cache
 
     cache_root = work / "cosmos-cache"
     dbt_seconds(duckdb_path, logical_date, work / "parse-target", "parse")
-    cache._update_partial_parse_cache(
-        work / "parse-target" / "partial_parse.msgpack",
-        cache._obtain_cache_dir_path(COSMOS_CACHE_IDENTIFIER, base_dir=cache_root),
-    )
+    prime_partial_parse_cache(work / "parse-target" / "partial_parse.msgpack", COSMOS_CACHE_IDENTIFIER, cache_root)
     return cache_root
 
 

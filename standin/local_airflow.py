@@ -32,21 +32,20 @@ DAG_ID = "etsy_shop_analytics"
 AIRBYTE_REQUEST_TIMEOUT_SECONDS = 60
 UI_LOGIN = ("admin", "admin")
 DBT_DOCS_DIR = REPO_ROOT / "build" / "dbt-docs"
+# `airflow dags test` runs a deferred task's trigger inline: the DAG's watchers must wait for
+# the build there (shop_analytics.transform.cosmos_dbt.INLINE_TRIGGERS_ENV, the same name).
+INLINE_TRIGGERS_ENV = "SHOP_ANALYTICS_INLINE_TRIGGERS"
 
 
 def latest_synced_logical_date(now: datetime | None = None) -> date:
     """The latest logical date whose morning sync has already happened by `now` (default: the
-    wall clock): the run for day D syncs on D + 1, and the stand-in lands that sync as of its
-    simulated extraction time, once every default shop's local day D has closed (calendar.
-    extraction_start). Just after UTC midnight "yesterday" has not closed in New York yet, and
-    its sync would land orders from the future, which the staging test on future receipts
-    rightly stops; the day before then is the latest complete one."""
+    wall clock): the run for day D syncs on D + 1, once every default shop's local day D has
+    closed (calendar.sync_day_as_of). Just after UTC midnight "yesterday" has not closed in New
+    York yet; the day before then is the latest complete one."""
     now = now or datetime.now(UTC)
-    logical_date = now.date() - timedelta(days=1)
-    scenario = Scenario.default(logical_date)
-    while calendar.extraction_start(scenario, logical_date + timedelta(days=1)) > now:
-        logical_date -= timedelta(days=1)
-    return logical_date
+    return calendar.sync_day_as_of(Scenario.default(now.date() - timedelta(days=1)), now.date(), now) - timedelta(
+        days=1
+    )
 
 
 @dataclass
@@ -55,6 +54,7 @@ class DagRunOutcome:
     task_states: dict[str, str]
     log_path: Path
     returncode: int
+    run_id: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -171,29 +171,40 @@ class LocalAirflow:
         if self._airflow(env, "db", "migrate", log_path=log_path) != 0:
             raise RuntimeError(f"`airflow db migrate` failed in {self.airflow_home}: see {log_path}")
 
-    def test_dag(self, env: dict[str, str], logical_date: date) -> DagRunOutcome:
-        """`airflow dags test` for one logical date (runs every task in-process, triggers included)."""
-        self.ensure_metadata_db(env)
-        log_path = self.airflow_home / f"dags-test-{logical_date.isoformat()}.log"
-        log_path.unlink(missing_ok=True)
-        returncode = self._airflow(env, "dags", "test", DAG_ID, logical_date.isoformat(), log_path=log_path)
-        state, task_states = self._read_run(logical_date)
-        return DagRunOutcome(state=state, task_states=task_states, log_path=log_path, returncode=returncode)
+    def test_dag(self, env: dict[str, str], day: date) -> DagRunOutcome:
+        """`airflow dags test` of a run covering `day` (runs every task in-process, triggers included).
 
-    def _read_run(self, logical_date: date) -> tuple[str, dict[str, str]]:
+        The run is a manual one as the UI makes it: its logical date is the moment it starts
+        (so the UI shows its real start and duration), never a day boundary, which leaves every
+        scheduled interval's logical date to the scheduler; the day it covers is its window
+        params (start_date, end_date)."""
+        self.ensure_metadata_db(env)
+        log_path = self.airflow_home / f"dags-test-{day.isoformat()}.log"
+        log_path.unlink(missing_ok=True)
+        started = datetime.now(UTC)
+        window = {"start_date": day.isoformat(), "end_date": (day + timedelta(days=1)).isoformat()}
+        env = {**env, INLINE_TRIGGERS_ENV: "1"}
+        returncode = self._airflow(
+            env, "dags", "test", DAG_ID, started.isoformat(), "--conf", json.dumps(window), log_path=log_path
+        )
+        run_id, state, task_states = self.latest_run()
+        return DagRunOutcome(
+            state=state, task_states=task_states, log_path=log_path, returncode=returncode, run_id=run_id
+        )
+
+    def latest_run(self) -> tuple[str, str, dict[str, str]]:
+        """The run id, state and task states of the DAG's latest run in this Airflow home."""
         with sqlite3.connect(self.airflow_home / "airflow.db") as db:
             row = db.execute(
-                "select run_id, state from dag_run where dag_id = ? and date(logical_date) = ? "
-                "order by id desc limit 1",
-                (DAG_ID, logical_date.isoformat()),
+                "select run_id, state from dag_run where dag_id = ? order by id desc limit 1", (DAG_ID,)
             ).fetchone()
             if row is None:
-                return "missing", {}
+                return "", "missing", {}
             run_id, state = row
             tasks = db.execute(
                 "select task_id, state from task_instance where dag_id = ? and run_id = ?", (DAG_ID, run_id)
             ).fetchall()
-        return state, {task_id: task_state or "none" for task_id, task_state in tasks}
+        return run_id, state, {task_id: task_state or "none" for task_id, task_state in tasks}
 
 
 def main() -> None:
@@ -206,3 +217,98 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- a run under the real scheduler, read through the REST API (tests and bench-scheduler) ---
+
+PRODUCER_TASK_ID = "transform.dbt_producer_watcher"
+MODEL_TASK_PREFIXES = tuple(f"transform.{layer}." for layer in ("staging", "intermediate", "marts"))
+SYNC_TASK_SUFFIX = ".wait_for_sync"
+
+
+def instant(value: str | None) -> datetime | None:
+    """An ISO instant from Airflow or dbt (dbt's node timings are UTC without an offset)."""
+    if not value:
+        return None
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+@dataclass
+class TransformTimings:
+    """When the transform group's tasks ran, against the build's own node timings."""
+
+    group_seconds: float  # first transform task start -> last transform task end
+    producer_start: datetime
+    producer_end: datetime
+    sync_to_first_model_seconds: float  # last sync ending -> first model task running
+    model_ends: dict[str, datetime]  # model task id -> its end
+    node_ends: dict[str, datetime]  # model task id -> its node's end in the build (with tests)
+
+    @classmethod
+    def of(cls, instances: list[dict], node_results: dict[str, dict]) -> TransformTimings:
+        """`instances`: the run's task instances (REST); `node_results`: model task id -> the producer's result XCom."""
+        transform = [ti for ti in instances if ti["task_id"].startswith("transform.") and ti["start_date"]]
+        producer = next(ti for ti in instances if ti["task_id"] == PRODUCER_TASK_ID)
+        models = [ti for ti in transform if ti["task_id"].startswith(MODEL_TASK_PREFIXES)]
+        syncs_end = max(instant(ti["end_date"]) for ti in instances if ti["task_id"].endswith(SYNC_TASK_SUFFIX))
+        node_ends = {}
+        for task_id, result in node_results.items():
+            ends = [instant(result.get("finished_at"))] + [
+                instant(test.get("finished_at")) for test in (result.get("tests") or {}).values()
+            ]
+            ends = [end for end in ends if end]
+            if ends:
+                node_ends[task_id] = max(ends)
+        return cls(
+            group_seconds=(
+                max(instant(ti["end_date"]) for ti in transform) - min(instant(ti["start_date"]) for ti in transform)
+            ).total_seconds(),
+            producer_start=instant(producer["start_date"]),
+            producer_end=instant(producer["end_date"]),
+            sync_to_first_model_seconds=(min(instant(ti["start_date"]) for ti in models) - syncs_end).total_seconds(),
+            model_ends={ti["task_id"]: instant(ti["end_date"]) for ti in models},
+            node_ends=node_ends,
+        )
+
+    def lags(self) -> dict[str, float]:
+        """Seconds from each node's end in the build (its tests included) to its task's end."""
+        return {
+            task_id: (self.model_ends[task_id] - end).total_seconds()
+            for task_id, end in self.node_ends.items()
+            if task_id in self.model_ends
+        }
+
+    def ended_during_the_build(self) -> list[str]:
+        return sorted(task_id for task_id, end in self.model_ends.items() if end < self.producer_end)
+
+
+def rest_task_instances(client, run_id: str) -> list[dict]:
+    """Every task instance of the run, page by page (the API caps a page at 100)."""
+    instances: list[dict] = []
+    while True:
+        page = client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 100, "offset": len(instances)}
+        ).json()
+        instances += page["task_instances"]
+        if len(instances) >= page["total_entries"] or not page["task_instances"]:
+            return instances
+
+
+def rest_node_results(client, run_id: str, instances: list[dict]) -> dict[str, dict]:
+    """The producer's result XCom of each model task (model task id -> result)."""
+    from shop_analytics.transform.producer import result_xcom_key
+
+    results = {}
+    for ti in instances:
+        if not ti["task_id"].startswith(MODEL_TASK_PREFIXES):
+            continue
+        unique_id = f"model.shop_analytics.{ti['task_id'].rsplit('.', 1)[1]}"
+        response = client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{PRODUCER_TASK_ID}/xcomEntries/"
+            f"{result_xcom_key(unique_id)}",
+            params={"deserialize": True, "stringify": False},
+        )
+        if response.status_code == 200:
+            results[ti["task_id"]] = response.json()["value"]
+    return results

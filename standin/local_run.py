@@ -10,8 +10,11 @@ tasks, the UI with the dbt docs view) beside the Airbyte stand-in, until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
 import signal
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -75,7 +78,73 @@ def summarise(duckdb_path: Path, outcome: DagRunOutcome, logical_date: date) -> 
     return "\n".join(lines)
 
 
+# Every way a terminal or a process manager stops `make ui`: Ctrl-C, closing the terminal, `kill`.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_GRACE_SECONDS = 60
+
+
+class Stopped(Exception):
+    """`make ui` was asked to stop by a signal."""
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def run_session_until_stopped(server: subprocess.Popen) -> int:
+    """Wait for `server`, leader of its own session (scheduler, triggerer, API server, DAG
+    processor, workers: `airflow standalone` starts them as children), and stop the whole
+    session however this process is asked to stop. The session does not share the
+    terminal's process group, so neither Ctrl-C nor a closed terminal reaches it unless we
+    pass it on; left running it would hold the port and the DuckDB file."""
+    previous = {stop: signal.signal(stop, _raise_stopped) for stop in STOP_SIGNALS}
+    try:
+        return server.wait()
+    except Stopped:
+        return 0
+    finally:
+        for stop in STOP_SIGNALS:
+            signal.signal(stop, signal.SIG_IGN)
+        stop_session(server)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
+def stop_session(server: subprocess.Popen) -> None:
+    """SIGTERM to every process of the server's session, SIGKILL to what is left after the grace period."""
+    for stop in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, stop)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline and _session_alive(server.pid):
+            server.poll()
+            time.sleep(0.5)
+        if not _session_alive(server.pid):
+            break
+    server.wait()
+
+
+def _session_alive(session_id: int) -> bool:
+    """Whether any process is still in the session (children of the leader outlive it)."""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # pid (comm) state ppid pgrp session ...: comm may hold spaces, so split after it.
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == session_id and fields[0] != "Z":
+                return True
+    return False
+
+
+def _stop_with_parent() -> None:
+    """Linux: get SIGTERM when the parent (`make`) dies, so killing `make ui` stops the UI too."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def serve_ui(airflow: LocalAirflow, port: int) -> int:
+    _stop_with_parent()
     today = datetime.now(UTC).date()
     with running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=today) as airbyte:
         env = airflow.ui_env(airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret), port)
@@ -84,14 +153,10 @@ def serve_ui(airflow: LocalAirflow, port: int) -> int:
         username, password = UI_LOGIN
         print(
             f"Airflow UI on http://localhost:{port} (login {username} / {password}); Airbyte stand-in on "
-            f"{airbyte.url}; logs in {log_path}. dbt docs in the UI need `make docs`. Ctrl-C stops both."
+            f"{airbyte.url}; logs in {log_path}. dbt docs in the UI need `make docs`. Ctrl-C stops both.",
+            flush=True,
         )
-        try:
-            return server.wait()
-        except KeyboardInterrupt:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait()
-            return 0
+        return run_session_until_stopped(server)
 
 
 def main(argv: list[str] | None = None) -> int:

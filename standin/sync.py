@@ -2,7 +2,7 @@
 from the simulator and lands it with the destination's semantics (raw_writer), honouring each
 stream's sync mode and keeping the connection's state in the DuckDB file itself.
 
-    run_sync(duckdb_path, source_name, sync_day, scenario=None, fail_after_streams=None) -> SyncResult
+    run_sync(duckdb_path, source_name, sync_day, scenario=None, fail_after_streams=None, now=None) -> SyncResult
 
 State lives in schema `_standin_airbyte`: the scenario the file's world was simulated from,
 each stream's cursor and generation, and every sync attempt. A connection's first sync lands
@@ -209,11 +209,14 @@ def run_sync(
     scenario: Scenario | None = None,
     fail_after_streams: int | None = None,
     on_batch: Callable[[str, int], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> SyncResult:
     """Land in the DuckDB file what the source's Airbyte connection syncs early on sync_day
     (shop data complete through sync_day - 1). With fail_after_streams=k, the first k streams
     land and the sync then raises SyncFailed, as a sync that dies part way. on_batch(stream,
-    rows) is called after each landed batch (progress reporting)."""
+    rows) is called after each landed batch (progress reporting). `now` (default: the wall
+    clock) is the moment of the sync: asked too early on sync_day, it lands what the sync of
+    the latest day whose extraction had started by then lands (calendar.sync_day_as_of)."""
     sources = load_sources()
     if source_name not in sources:
         raise KeyError(f"no source {source_name!r} in sources.yaml; sources: {sorted(sources)}")
@@ -223,6 +226,7 @@ def run_sync(
     with duckdb.connect(str(path), config=DUCKDB_CONFIG) as connection:
         _ensure_state(connection)
         world = _resolve_scenario(connection, scenario, sync_day, path)
+        sync_day = calendar.sync_day_as_of(world, sync_day, now or dt.datetime.now(dt.UTC))
         (last_id,) = connection.execute(
             f"SELECT coalesce(max(sync_id), 0) FROM {STATE_SCHEMA}.sync_runs WHERE source_name = ?", [source_name]
         ).fetchone()

@@ -18,3 +18,15 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_TEST_AIRFLOW_H
 os.environ.setdefault("SHOP_ANALYTICS_DUCKDB_PATH", str(_TEST_AIRFLOW_HOME / "unused.duckdb"))
 os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+
+import pytest  # noqa: E402  (after the environment above, which must precede any airflow import)
+
+
+@pytest.fixture(scope="session")
+def make_ui(tmp_path_factory):
+    """`make ui` with its first scheduled run ended, shared by the real-scheduler and browser tests."""
+    from tests.orchestration.make_ui import running_make_ui
+
+    with running_make_ui(tmp_path_factory.mktemp("make-ui")) as ui:
+        yield ui

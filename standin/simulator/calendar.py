@@ -116,3 +116,13 @@ def extraction_start(scenario: Scenario, sync_day: dt.date) -> dt.datetime:
     latest = max(cutoff(shop, sync_day) for shop in scenario.shops)
     utc_midnight = int(dt.datetime.combine(sync_day, dt.time(), tzinfo=dt.UTC).timestamp())
     return dt.datetime.fromtimestamp(max(latest, utc_midnight) + 2 * 3600, tz=dt.UTC)
+
+
+def sync_day_as_of(scenario: Scenario, sync_day: dt.date, now: dt.datetime) -> dt.date:
+    """The day a sync asked for on sync_day can land as of `now`: sync_day itself once its
+    extraction has started, else the latest earlier day whose extraction had. A sync never
+    lands a record created after the moment it runs (at 02:22 UTC New York's day is still
+    open), whatever the hour or the clock of the machine running it."""
+    while extraction_start(scenario, sync_day) > now:
+        sync_day -= dt.timedelta(days=1)
+    return sync_day

@@ -77,8 +77,8 @@ def test_each_source_tables_freshness_was_checked_in_the_run_and_reported_by_its
             key: json.loads(value)
             for key, value in db.execute(
                 "select xcom.key, xcom.value from xcom join dag_run on dag_run.id = xcom.dag_run_id "
-                "where dag_run.dag_id = ? and date(dag_run.logical_date) = ? and xcom.key like 'source__%'",
-                (DAG_ID, LOGICAL_DATE.isoformat()),
+                "where dag_run.dag_id = ? and dag_run.run_id = ? and xcom.key like 'source__%'",
+                (DAG_ID, outcome.run_id),
             )
         }
     for source in load_sources().values():

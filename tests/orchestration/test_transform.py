@@ -105,26 +105,74 @@ def test_a_model_task_reports_its_tests_and_falls_back_to_building_them(dag):
     assert not [t for t in dag.task_ids if t.endswith((".test", ".run"))], "tests are no separate tasks any more"
 
 
-def test_watchers_start_once_the_build_has_ended_whatever_its_state(dag, transform):
+def test_watchers_start_beside_the_build_and_defer_under_a_scheduler(dag, transform):
+    """No gate behind the producer in production: a watcher starts as soon as its own
+    upstream tasks end (the syncs, its parent nodes' watchers) and defers on its node."""
     producer = dag.get_task("transform.dbt_producer_watcher")
     gate = dag.get_task("transform.dbt_producer_watcher_done")
     assert producer.upstream_task_ids == {"all_syncs_done"}
+    watchers = [task for task in transform if task.task_id not in (producer.task_id, gate.task_id)]
+    assert len(watchers) > len(_manifest_ids("model"))
+    for task in watchers:
+        assert task.deferrable, f"{task.task_id} would hold a worker while the build runs"
+        upstream = task.get_flat_relative_ids(upstream=True)
+        assert gate.task_id not in upstream and producer.task_id not in upstream, f"{task.task_id} waits for the build"
+
+
+def test_under_dags_test_inline_triggers_the_watchers_wait_for_the_build(monkeypatch):
+    """`airflow dags test` runs a deferred trigger inline: there (and only there) the
+    watchers start once the producer has ended, whatever its state."""
+    import pendulum
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG
+
+    from shop_analytics.transform import dbt_task_group
+    from shop_analytics.transform.cosmos_dbt import INLINE_TRIGGERS_ENV
+    from standin.local_airflow import INLINE_TRIGGERS_ENV as RUNNER_SETS
+
+    assert RUNNER_SETS == INLINE_TRIGGERS_ENV
+    monkeypatch.setenv(INLINE_TRIGGERS_ENV, "1")
+    with DAG("inline_triggers", schedule=None, start_date=pendulum.datetime(2026, 1, 1)) as inline_dag:
+        syncs = {name: EmptyOperator(task_id=f"{name}_sync") for name in load_sources()}
+        group = dbt_task_group(Settings.from_env(), {name: task.task_id for name, task in syncs.items()})
+    producer = inline_dag.get_task("transform.dbt_producer_watcher")
+    gate = inline_dag.get_task("transform.dbt_producer_watcher_done")
     assert gate.upstream_task_ids == {producer.task_id}
     assert gate.trigger_rule == "all_done", "a failed build must still let each model's task report its node"
-    for task in transform:
+    for task in group:
         if task.task_id in (producer.task_id, gate.task_id):
             continue
         assert gate.task_id in task.get_flat_relative_ids(upstream=True), f"{task.task_id} may start before the build"
 
 
-def test_the_build_runs_at_the_right_threads_in_the_local_pool(dag):
+def test_only_the_producer_takes_the_duckdb_writer_pool(dag):
     producer = dag.get_task("transform.dbt_producer_watcher")
     settings = Settings.from_env()
     assert producer.env["DBT_THREADS"] == str(settings.dbt_threads)
-    dbt_tasks = [task for task in dag.tasks if hasattr(task, "profile_config")]
+    assert producer.pool == "duckdb_writer", "the build may write DuckDB beside another writer"
+    watchers = [task for task in dag.tasks if getattr(task, "model_unique_id", None)]
     sources = {source["source_name"] for source in MANIFEST["sources"].values()}
-    assert len(dbt_tasks) > len(_manifest_ids("model")) + len(_manifest_ids("seed")) + len(sources)
-    assert {task.pool for task in dbt_tasks} == {"duckdb_writer"}, "a dbt task may write DuckDB beside another"
+    assert len(watchers) >= len(_manifest_ids("model")) + len(_manifest_ids("seed")) + len(sources)
+    assert {task.pool for task in watchers} == {"default_pool"}, "a watcher that only watches holds the writer slot"
+
+
+def test_a_watchers_fallback_rebuild_holds_the_duckdb_writer_lock(tmp_path):
+    from shop_analytics.transform.watchers import duckdb_writer_lock
+
+    env = {"DBT_TARGET": "local", "SHOP_ANALYTICS_DUCKDB_PATH": str(tmp_path / "shop.duckdb")}
+    order: list[str] = []
+
+    def second_writer():
+        with duckdb_writer_lock(env):
+            order.append("second")
+
+    with duckdb_writer_lock(env):
+        other = threading.Thread(target=second_writer)
+        other.start()
+        other.join(timeout=0.5)
+        order.append("first")
+    other.join(timeout=10)
+    assert order == ["first", "second"], "two dbt writers held the DuckDB file at once"
 
 
 class _TaskInstance:
@@ -236,6 +284,7 @@ def test_the_producer_pushes_a_nodes_result_once_it_and_all_its_tests_have_ended
     assert result["tests"][tests[0]] == {
         "status": "fail",
         "execution_time": 0.5,
+        "finished_at": None,
         "message": "Got 3 results, configured to fail if != 0",
     }
     # what was left out of the build, or never finished, is pushed when the build ends
@@ -252,7 +301,7 @@ def test_the_producer_callback_gets_what_ends_a_node_and_no_debug_chatter():
     from dbt.events.types import LogModelResult, MainReportVersion, NodeExecuting, NodeFinished
     from dbt_common.events.base_types import EventLevel, msg_from_base_event
 
-    from shop_analytics.transform.watchers import _callback_wants
+    from shop_analytics.transform.producer import _callback_wants
 
     node = {"unique_id": f"model.{PROJECT}.fct_orders", "resource_type": "model"}
     running = {**node, "node_status": "executing"}
@@ -281,7 +330,7 @@ def test_the_producer_reads_a_dbt_event_as_dbts_json_log_line_shows_it():
     from dbt_common.events.base_types import EventLevel, msg_from_base_event
     from google.protobuf.json_format import MessageToJson
 
-    from shop_analytics.transform.watchers import event_fields
+    from shop_analytics.transform.producer import event_fields
 
     node = {
         "unique_id": f"model.{PROJECT}.fct_orders",
@@ -315,24 +364,19 @@ def test_the_producer_reads_a_dbt_event_as_dbts_json_log_line_shows_it():
 
 
 def test_a_model_task_fails_on_its_model_or_any_of_its_tests_and_skips_what_was_left_out():
-    import logging
+    from shop_analytics.transform.watchers import judge_node
 
-    from airflow.exceptions import AirflowException
-    from cosmos.airflow.compatibility import AirflowSkipException
-
-    from shop_analytics.transform.watchers import _judge
-
-    log = logging.getLogger("test")
     passing = {"status": "success", "tests": {"test.p.unique_x.1": {"status": "pass"}}}
-    assert _judge("model.p.x", passing, log) is True
-    with pytest.raises(AirflowException, match="unique_x"):
-        _judge("model.p.x", {"status": "success", "tests": {"test.p.unique_x.1": {"status": "fail"}}}, log)
-    with pytest.raises(AirflowException, match="Runtime Error"):
-        _judge("model.p.x", {"status": "error", "message": "Runtime Error in model x"}, log)
-    with pytest.raises(AirflowSkipException):
-        _judge("model.p.x", {"status": "skipped"}, log)
+    assert judge_node("model.p.x", passing).state == "success"
+    failed_test = judge_node("model.p.x", {"status": "success", "tests": {"test.p.unique_x.1": {"status": "fail"}}})
+    assert failed_test.state == "failed" and "unique_x" in failed_test.reason
+    error = judge_node("model.p.x", {"status": "error", "message": "Runtime Error in model x"})
+    assert error.state == "failed" and "Runtime Error" in error.reason
+    assert judge_node("model.p.x", {"status": "skipped"}).state == "skipped"
     # a relationships test skipped because its other parent failed: that parent's task fails, not this one
-    assert _judge("seed.p.s", {"status": "success", "tests": {"test.p.rel_y_s.1": {"status": "skipped"}}}, log)
+    assert judge_node(
+        "seed.p.s", {"status": "success", "tests": {"test.p.rel_y_s.1": {"status": "skipped"}}}
+    ).state == ("success")
 
 
 def test_a_source_task_fails_naming_each_table_past_its_freshness_error_threshold(dag):
@@ -370,3 +414,37 @@ def test_the_producer_pushes_one_freshness_result_per_source_with_each_table(dag
         f"source.{PROJECT}.etsy.ledger_entries": "error",
     }
     assert "(1.0 h ago)" in etsy[f"source.{PROJECT}.etsy.receipts"]["message"]
+
+
+def test_a_test_reading_several_nodes_reports_on_the_node_it_is_defined_on():
+    """A seed's task must not wait for the relationships tests of the models pointing at it
+    (the staging tasks waiting on the seed would wait for the whole build)."""
+    from types import SimpleNamespace
+
+    from shop_analytics.transform.cosmos_dbt import tests_on_their_last_parents
+
+    def node(path, *parents):
+        return SimpleNamespace(original_file_path=path, depends_on=list(parents))
+
+    nodes = {
+        "seed.p.shops": node("seeds/shops.csv"),
+        "model.p.stg_a": node("models/staging/a/stg_a.sql"),
+        "model.p.stg_b": node("models/staging/a/stg_b.sql", "seed.p.shops"),
+        "model.p.fct": node("models/marts/fct.sql", "model.p.stg_a"),
+        "test.p.rel_a_shops": node("models/staging/a/_a__models.yml", "model.p.stg_a", "seed.p.shops"),
+        "test.p.rel_b_shops": node("models/staging/a/_a__models.yml", "model.p.stg_b", "seed.p.shops"),
+        "test.p.fct_vs_a": node("tests/fct_vs_a.sql", "model.p.fct", "model.p.stg_a"),
+        "test.p.a_vs_b": node("tests/a_vs_b.sql", "model.p.stg_a", "model.p.stg_b"),
+    }
+    cosmos_lists = {
+        "seed.p.shops": ["test.p.rel_a_shops", "test.p.rel_b_shops"],
+        "model.p.stg_a": ["test.p.rel_a_shops", "test.p.fct_vs_a", "test.p.a_vs_b"],
+        "model.p.stg_b": ["test.p.rel_b_shops", "test.p.a_vs_b"],
+        "model.p.fct": ["test.p.fct_vs_a"],
+    }
+    assert tests_on_their_last_parents(cosmos_lists, nodes) == {
+        "seed.p.shops": [],
+        "model.p.stg_a": ["test.p.rel_a_shops", "test.p.a_vs_b"],
+        "model.p.stg_b": ["test.p.rel_b_shops", "test.p.a_vs_b"],
+        "model.p.fct": ["test.p.fct_vs_a"],
+    }

@@ -9,7 +9,12 @@ at the speed of one dbt invocation (DECISIONLOG "Orchestration" has the figures)
 Task groups mirror the project's folders: `transform.sources.<source>` (one task per
 source, with the freshness check of each of its tables), `transform.seeds.<seed>`,
 `transform.<layer>.<source or domain>.<model>` (staging.etsy, intermediate.sales,
-marts.marketing...); see `shop_analytics.transform.watchers`.
+marts.marketing...); see `shop_analytics.transform.rendering`.
+
+Under a scheduler and a triggerer the watchers start beside the producer and defer until
+their node reports (`shop_analytics.transform.watchers`): each model's task turns
+running / success / failed while the build runs. Only the producer writes the warehouse
+in the happy path, so only it takes the DuckDB pool's slot.
 
 Sources are rendered as tasks: that is where each source's extract sensor is wired in.
 Before building, the producer excludes every node built on a source whose sync did not
@@ -19,8 +24,9 @@ watcher tasks end `upstream_failed`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from airflow.sdk import TaskGroup
@@ -36,8 +42,10 @@ from cosmos.constants import (
 )
 
 from shop_analytics.config import Settings
+from shop_analytics.transform.cosmos_compat import use_producer_class
+from shop_analytics.transform.producer import ResultsOnceProducer
+from shop_analytics.transform.rendering import NodeWatcherConverter
 from shop_analytics.transform.run_params import DBT_WINDOW_ENV, FULL_REFRESH
-from shop_analytics.transform.watchers import NodeWatcherConverter, ResultsOnceProducer
 
 DBT_PROFILE = "shop_analytics"
 
@@ -45,6 +53,9 @@ DBT_PROFILE = "shop_analytics"
 _SKIPPED = "skipped"
 # Freshness results that fail a source's task (a warning builds).
 _FRESHNESS_FAILURES = ("error", "runtime error")
+# Set by the one-shot local runner (`airflow dags test`, standin.local_airflow), which runs a
+# deferred task's trigger inline, one task at a time: there the watchers wait for the build.
+INLINE_TRIGGERS_ENV = "SHOP_ANALYTICS_INLINE_TRIGGERS"
 
 
 class LocalManifestProjectConfig(ProjectConfig):
@@ -146,11 +157,12 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
             "(dbt parse) before parsing the DAG, and deploy it with the project (see composer/)."
         )
     # No retries on dbt tasks: a failing model or test is the data or the code, not a blip,
-    # and a retried node task rebuilds its node alone through the one-slot DuckDB pool (a
-    # failed run took 15+ minutes that way). Fix, then clear the task or re-run the day.
+    # and a retried node task rebuilds its node alone (a failed run took 15+ minutes that
+    # way). Fix, then clear the task or re-run the day.
     operator_args: dict[str, Any] = {"emit_datasets": False, "retries": 0}
-    if settings.dbt_pool:
-        operator_args["pool"] = settings.dbt_pool
+    # The producer writes the warehouse: it alone takes the pool (one DuckDB writer). The
+    # watchers only read XComs; the rare fallback rebuild of one takes the file's writer lock.
+    producer_args: dict[str, Any] = {"pool": settings.dbt_pool} if settings.dbt_pool else {}
     render_config = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         # One task per model for the model and its tests, read from the one build.
@@ -184,25 +196,71 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
             setup_operator_args={
                 "freshness_callback": ExcludeNodesOfUnbuildableSources(sync_task_ids),
                 "full_refresh": FULL_REFRESH,
+                **producer_args,
             },
         ),
         render_config=render_config,
         operator_args=operator_args,
     )
     # Cosmos picks the producer's class itself: ours is the stock one pushing its results once.
-    group.tasks_map[PRODUCER_WATCHER_TASK_ID].__class__ = ResultsOnceProducer
-    _watchers_wait_for_the_build(group)
+    producer = group.tasks_map[PRODUCER_WATCHER_TASK_ID]
+    use_producer_class(producer, ResultsOnceProducer)
+    producer.tests_per_model = tests_on_their_last_parents(
+        producer.tests_per_model or {}, group.dbt_graph.filtered_nodes
+    )
+    if os.environ.get(INLINE_TRIGGERS_ENV):
+        watchers_wait_for_the_build(group)
     return group
 
 
-def _watchers_wait_for_the_build(group: DbtTaskGroup) -> None:
-    """Start the watcher tasks once the producer has ended, whatever its state.
+def tests_on_their_last_parents(
+    tests_per_model: Mapping[str, list[str]], nodes: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Each test under the parents it reads that no other of its parents is built on.
 
-    Cosmos lets watchers of a task group start beside the producer and defer until their
-    node reports. `airflow dags test` runs a deferred task's trigger inline, so a watcher
-    picked before the producer would wait for a build that never starts. Behind the
-    producer's gate (made `all_done`), every watcher reads its node's result at once, and a
-    failed model fails its own task rather than hiding behind the failed producer.
+    Cosmos lists a test under every node it reads, so the seed `shop_accounts` would carry
+    the relationships test of every Etsy staging model pointing at it: its task (and every
+    staging task waiting on it) would wait for those models to be built and tested, to the
+    end of the build. A test reading a node and one built on it is the later node's test, as
+    dbt attaches it; tests of unrelated parents stay under each.
+    """
+    ancestors: dict[str, set[str]] = {}
+
+    def ancestors_of(node_id: str) -> set[str]:
+        if node_id not in ancestors:
+            ancestors[node_id] = set()
+            node = nodes.get(node_id)
+            for parent in getattr(node, "depends_on", None) or ():
+                ancestors[node_id] |= {parent} | ancestors_of(parent)
+        return ancestors[node_id]
+
+    parents_of: dict[str, list[str]] = {}
+    for parent, tests in tests_per_model.items():
+        for test in tests:
+            parents_of.setdefault(test, []).append(parent)
+
+    def folder(node_id: str) -> PurePosixPath | None:
+        node = nodes.get(node_id)
+        return PurePosixPath(str(node.original_file_path)).parent if node is not None else None
+
+    attached: dict[str, list[str]] = {parent: [] for parent in tests_per_model}
+    for test, parents in parents_of.items():
+        last = [parent for parent in parents if not any(parent in ancestors_of(other) for other in parents)]
+        defining = [parent for parent in last if folder(parent) == folder(test)]
+        for parent in defining or last:
+            attached[parent].append(test)
+    return attached
+
+
+def watchers_wait_for_the_build(group: DbtTaskGroup) -> None:
+    """Start the watcher tasks once the producer has ended, whatever its state: only for
+    `airflow dags test` (INLINE_TRIGGERS_ENV).
+
+    That runner runs a deferred task's trigger inline, so a watcher picked before the
+    producer would wait for a build that never starts. Behind the producer's gate (made
+    `all_done`), every watcher reads its node's result at once, and a failed model fails
+    its own task rather than hiding behind the failed producer. A scheduler and triggerer
+    need no gate: the watchers defer beside the running build.
     """
     producer = group.tasks_map[PRODUCER_WATCHER_TASK_ID]
     gate = group.tasks_map[PRODUCER_WATCHER_DONE_TASK_ID]

@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest run test lint clean bench-data bench-dbt
+.PHONY: help venv manifest run test lint clean bench-data bench-dbt connector-venv bench-connector
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -38,8 +38,16 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 
 manifest: $(MANIFEST)  ## build the dbt manifest the DAG is rendered from (deploy-time, never at parse time)
 
-run: venv manifest  ## set up and run the whole DAG once on the embedded default (DuckDB)
-	$(PY) -m standin.local_run
+CONNECTOR_VENV := .venv-connector
+$(CONNECTOR_VENV)/.synced: connectors/source-etsy/requirements.txt
+	$(UV) venv --allow-existing --python $(PYTHON) $(CONNECTOR_VENV)
+	$(UV) pip install --python $(CONNECTOR_VENV)/bin/python --compile-bytecode -r $<
+	touch $@
+
+connector-venv: $(CONNECTOR_VENV)/.synced  ## the Etsy connector's own virtualenv (airbyte-cdk; never in requirements.txt)
+
+run: venv manifest connector-venv  ## set up and run the whole DAG once on the embedded default (DuckDB); Etsy through its connector
+	SHOP_ANALYTICS_ETSY_EXTRACT=connector $(PY) -m standin.local_run
 
 test: venv manifest  ## set up and run every test
 	$(PY) -m pytest -q
@@ -70,3 +78,6 @@ docs: venv manifest  ## dbt docs into build/dbt-docs, served by `make ui` (Airfl
 
 bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the whole DAG run (ratio), LOCAL mode estimate
 	$(PY) -m bench.bench_orchestration
+
+bench-connector: venv connector-venv  ## Etsy connector records/s against the API stand-in (default world, then a 4x world)
+	$(PY) -m bench.bench_connector

@@ -46,10 +46,12 @@ $(CONNECTOR_VENV)/.synced: connectors/source-etsy/requirements.txt
 
 connector-venv: $(CONNECTOR_VENV)/.synced  ## the Etsy connector's own virtualenv (airbyte-cdk; never in requirements.txt)
 
+# Etsy is extracted through its connector (SHOP_ANALYTICS_ETSY_EXTRACT=simulator: straight from the simulator).
+run: export SHOP_ANALYTICS_ETSY_EXTRACT ?= connector
 run: venv manifest connector-venv  ## set up and run the whole DAG once on the embedded default (DuckDB); Etsy through its connector
-	SHOP_ANALYTICS_ETSY_EXTRACT=connector $(PY) -m standin.local_run
+	$(PY) -m standin.local_run
 
-test: venv manifest  ## set up and run every test
+test: venv manifest connector-venv  ## set up and run every test
 	$(PY) -m pytest -q
 
 lint: venv  ## ruff

@@ -49,7 +49,9 @@ def connector_command(*args: str) -> list[str]:
     return [str(CONNECTOR_PYTHON), str(CONNECTOR_DIR / "main.py"), *args]
 
 
-def run_connector(command: str, config: dict | None, catalog: dict | None = None, state: list | None = None) -> Iterator[dict]:
+def run_connector(
+    command: str, config: dict | None, catalog: dict | None = None, state: list | None = None
+) -> Iterator[dict]:
     """The connector's Airbyte messages, one dict each, as it writes them."""
     with tempfile.TemporaryDirectory(prefix="source-etsy-") as directory:
         args = [command] if config is None else [command, "--config", _write(directory, "config.json", config)]

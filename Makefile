@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -44,10 +44,20 @@ browser:  ## install Chromium for the browser tests (Debian package; needs root 
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-run: venv manifest  ## set up and run the whole DAG once on the embedded default (DuckDB)
+CONNECTOR_VENV := .venv-connector
+$(CONNECTOR_VENV)/.synced: connectors/source-etsy/requirements.txt
+	$(UV) venv --allow-existing --python $(PYTHON) $(CONNECTOR_VENV)
+	$(UV) pip install --python $(CONNECTOR_VENV)/bin/python --compile-bytecode -r $<
+	touch $@
+
+connector-venv: $(CONNECTOR_VENV)/.synced  ## the Etsy connector's own virtualenv (airbyte-cdk; never in requirements.txt)
+
+# Etsy is extracted through its connector (SHOP_ANALYTICS_ETSY_EXTRACT=simulator: straight from the simulator).
+run: export SHOP_ANALYTICS_ETSY_EXTRACT ?= connector
+run: venv manifest connector-venv  ## set up and run the whole DAG once on the embedded default (DuckDB); Etsy through its connector
 	$(PY) -m standin.local_run
 
-test: venv manifest browser  ## set up and run every test
+test: venv manifest browser connector-venv  ## set up and run every test
 	$(PY) -m pytest -q
 
 lint: venv  ## ruff
@@ -79,3 +89,6 @@ bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the who
 
 bench-scheduler: venv manifest  ## the transform group under a real scheduler + triggerer vs a bare dbt build (ratio), sync -> first model delay
 	$(PY) -m bench.bench_scheduler
+
+bench-connector: venv connector-venv  ## Etsy connector records/s against the API stand-in (default world, then a 4x world)
+	$(PY) -m bench.bench_connector

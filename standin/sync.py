@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +134,24 @@ def lookback_start(cursor, lookback_days: int):
     raise ValueError(f"cannot apply a lookback window to cursor {cursor!r}; expected epoch seconds or a date string")
 
 
+# `connector`: Etsy is read by the declarative connector (connectors/source-etsy, airbyte-cdk in
+# .venv-connector) from the Etsy API stand-in, as a real sync would; `simulator` (the default, and
+# the fast path the tests and benches use) reads the same records from the simulator directly.
+ETSY_EXTRACT_VARIABLE = "SHOP_ANALYTICS_ETSY_EXTRACT"
+
+
+def _extracted(connection, scenario: Scenario, source: Source, stream: Stream, sync_day: dt.date, since):
+    etsy_extract = os.environ.get(ETSY_EXTRACT_VARIABLE, "simulator")
+    if etsy_extract not in ("connector", "simulator"):
+        raise ValueError(f"{ETSY_EXTRACT_VARIABLE}={etsy_extract!r}: expected 'connector' or 'simulator'")
+    if source.name == "etsy" and etsy_extract == "connector":
+        from standin import etsy_connector
+
+        # A cursor of its own: the connector's state is saved from the thread that prefetches batches.
+        return etsy_connector.read_stream(connection.cursor(), scenario, sync_day, stream.name, stream.lookback_days)
+    return records(scenario, source.name, stream.name, sync_day, since)
+
+
 def _sync_stream(
     connection,
     scenario: Scenario,
@@ -170,7 +189,9 @@ def _sync_stream(
             raw_writer.prepare_batch(
                 source, stream, batch, raw_id_seed=scenario.seed, raw_id_key=raw_id_key + chunk_index
             )
-            for chunk_index, batch in enumerate(records(scenario, source.name, stream.name, result.sync_day, since))
+            for chunk_index, batch in enumerate(
+                _extracted(connection, scenario, source, stream, result.sync_day, since)
+            )
         )
         for batch in prefetched(raw_writer.row_group_batches(prepared)):
             if stream.sync_mode == "incremental_append_dedup" and batch.num_rows:

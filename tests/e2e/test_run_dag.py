@@ -12,6 +12,7 @@ from shop_analytics.config import load_sources
 from shop_analytics.transform.watchers import result_xcom_key
 from standin.airbyte_api import running_airbyte_standin
 from standin.local_airflow import DAG_ID, LocalAirflow, latest_synced_logical_date
+from standin.sync import ETSY_EXTRACT_VARIABLE
 
 # The latest synced day (yesterday, or the day before just after UTC midnight), as `make run`:
 # the sources' freshness checks compare the stand-in's extraction time with the wall clock,
@@ -25,7 +26,12 @@ pytestmark = pytest.mark.e2e
 def dag_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
     airflow = LocalAirflow(airflow_home=work / "airflow", duckdb_path=work / "shop.duckdb")
-    with running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=LOGICAL_DATE + timedelta(days=1)) as airbyte:
+    # As `make run`: Etsy is read by its declarative connector (airbyte-cdk) from the Etsy API stand-in.
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=LOGICAL_DATE + timedelta(days=1)) as airbyte,
+    ):
+        patch.setenv(ETSY_EXTRACT_VARIABLE, "connector")
         env = airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret)
         outcome = airflow.test_dag(env, LOGICAL_DATE)
     return airflow, outcome

@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest run test lint clean bench-data bench-dbt
+.PHONY: help venv manifest run test lint clean bench-data bench-dbt checkov composer-env deploy
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -44,7 +44,7 @@ run: venv manifest  ## set up and run the whole DAG once on the embedded default
 test: venv manifest  ## set up and run every test
 	$(PY) -m pytest -q
 
-lint: venv  ## ruff
+lint: venv checkov  ## ruff, and checkov on composer/terraform
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
@@ -70,3 +70,22 @@ docs: venv manifest  ## dbt docs into build/dbt-docs, served by `make ui` (Airfl
 
 bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the whole DAG run (ratio), LOCAL mode estimate
 	$(PY) -m bench.bench_orchestration
+
+# checkov's pins conflict with Airflow's: it gets its own virtualenv, every package pinned.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_REQUIREMENTS := composer/terraform/requirements-checkov.txt
+$(CHECKOV_VENV)/.synced: $(CHECKOV_REQUIREMENTS)
+	$(UV) venv --allow-existing --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python --no-deps -r $(CHECKOV_REQUIREMENTS)
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.synced  ## checkov on composer/terraform: 0 failed checks (skips justified in the .tf files)
+	$(CHECKOV_VENV)/bin/checkov --directory composer/terraform --framework terraform --compact --quiet --skip-download
+
+composer-env: venv  ## derive composer/*.env and docker-compose.env from plugins/shop_analytics/config/settings.yaml
+	$(PY) -m shop_analytics.config.environments
+
+deploy: venv  ## deploy to Cloud Composer: COMPOSER_ENVIRONMENT= COMPOSER_LOCATION= GCP_PROJECT= [TERRAFORM=1] [DRY_RUN=1]
+	$(PY) composer/deploy.py --environment "$(COMPOSER_ENVIRONMENT)" --location "$(COMPOSER_LOCATION)" \
+		--project "$(GCP_PROJECT)" $(if $(BQ_LOCATION),--bigquery-location "$(BQ_LOCATION)") \
+		$(if $(TERRAFORM),--terraform) $(if $(DRY_RUN),--dry-run)

@@ -164,3 +164,13 @@ def test_checkov_pins_are_exact():
     ]
     assert "checkov==3.3.30" in lines
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][^\s]*", line) for line in lines), "every package pinned exactly"
+
+
+def test_terraform_reads_every_requirement_it_installs():
+    """main.tf keeps only `name==version` lines of requirements.txt: any other form of a
+    requirement (extras, ranges) would be dropped from the environment without a word."""
+    lines = [line.strip() for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements
+    unread = [line for line in requirements if not re.fullmatch(r"[A-Za-z0-9_.-]+==\S+", line)]
+    assert not unread, f"Terraform's pypi_packages would drop {unread}: pin them as name==version"

@@ -35,6 +35,9 @@ resource "google_service_account_iam_member" "composer_service_agent" {
   service_account_id = google_service_account.composer_worker.name
   role               = "roles/composer.ServiceAgentV2Ext"
   member             = "serviceAccount:service-${data.google_project.this.number}@cloudcomposer-accounts.iam.gserviceaccount.com"
+
+  # The service agent exists once the Composer API is on.
+  depends_on = [google_project_service.required]
 }
 
 resource "google_bigquery_dataset_iam_member" "worker_writes" {

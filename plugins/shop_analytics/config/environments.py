@@ -50,6 +50,9 @@ def runtime_environment(runtime: str) -> dict[str, str]:
     }
     if runtime == "composer":
         return {**environment, **PIPELINE_SETTINGS["composer_environment"]}
+    if target == "local":
+        # DuckDB's single writer: the pool every dbt task takes (docker-compose creates it by this name).
+        environment["SHOP_ANALYTICS_DBT_POOL"] = PIPELINE_SETTINGS["dbt"]["duckdb_pool"]["name"]
     return environment | {
         f"AIRFLOW__{section.upper()}__{key.upper()}": value
         for section, values in airflow_settings(runtime).items()

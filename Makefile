@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler checkov composer-env deploy
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -60,7 +60,7 @@ run: venv manifest connector-venv  ## set up and run the whole DAG once on the e
 test: venv manifest browser connector-venv  ## set up and run every test
 	$(PY) -m pytest -q
 
-lint: venv  ## ruff
+lint: venv checkov  ## ruff, and checkov on composer/terraform
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
@@ -92,3 +92,22 @@ bench-scheduler: venv manifest  ## the transform group under a real scheduler + 
 
 bench-connector: venv connector-venv  ## Etsy connector records/s against the API stand-in (default world, then a 4x world)
 	$(PY) -m bench.bench_connector
+
+# checkov's pins conflict with Airflow's: it gets its own virtualenv, every package pinned.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_REQUIREMENTS := composer/terraform/requirements-checkov.txt
+$(CHECKOV_VENV)/.synced: $(CHECKOV_REQUIREMENTS)
+	$(UV) venv --allow-existing --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python --no-deps -r $(CHECKOV_REQUIREMENTS)
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.synced  ## checkov on composer/terraform: 0 failed checks (skips justified in the .tf files)
+	$(CHECKOV_VENV)/bin/checkov --directory composer/terraform --framework terraform --compact --quiet --skip-download
+
+composer-env: venv  ## derive composer/*.env and docker-compose.env from plugins/shop_analytics/config/settings.yaml
+	$(PY) -m shop_analytics.config.environments
+
+deploy: venv  ## deploy to Cloud Composer: COMPOSER_ENVIRONMENT= COMPOSER_LOCATION= GCP_PROJECT= [TERRAFORM=1] [DRY_RUN=1]
+	$(PY) composer/deploy.py --environment "$(COMPOSER_ENVIRONMENT)" --location "$(COMPOSER_LOCATION)" \
+		--project "$(GCP_PROJECT)" $(if $(BQ_LOCATION),--bigquery-location "$(BQ_LOCATION)") \
+		$(if $(TERRAFORM),--terraform) $(if $(DRY_RUN),--dry-run)

@@ -14,6 +14,7 @@ from airflow.providers.standard.operators.python import BranchPythonOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
 from shop_analytics.config import Settings, load_sources
+from shop_analytics.config.settings import TASK_RETRIES
 from shop_analytics.extract import extract_task_group
 from shop_analytics.publish import audit_and_publish_tasks
 from shop_analytics.transform import dbt_task_group, reporting_assets, run_params, selected_sync_tasks, source_tasks
@@ -49,10 +50,8 @@ with DAG(
     dagrun_timeout=timedelta(hours=6),
     default_args={
         "owner": "shop-data",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
+        **TASK_RETRIES,
         "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=30),
     },
     tags=["etsy", "ga4", "instagram", "airbyte", "dbt"],
     doc_md=DOC_MD,

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from shop_analytics.config import REPO_ROOT
+from shop_analytics.config.environments import runtime_environment
 from shop_analytics.config.settings import LOCAL_DUCKDB_POOL
 from standin.simulator import Scenario, calendar
 
@@ -99,15 +100,8 @@ class LocalAirflow:
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.airflow_home / "logs"),
             "AIRFLOW_CONN_AIRBYTE_DEFAULT": json.dumps(airbyte_connection),
             "SHOP_ANALYTICS_DUCKDB_PATH": str(self.duckdb_path),
-            "DBT_TARGET": "local",
-            # The stand-in's syncs take seconds: poll them as often (production polls every minute).
-            "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS": "2",
-            # No phoning home: this machine (and many a Composer VPC) has no route out.
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-            # Cosmos would rewrite an Airflow Variable holding every XCom of the build after
-            # each of its ~2,000 pushes (quadratic); a failed producer still flushes it once.
-            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # dbt target, Airbyte polling, Cosmos settings: from settings.yaml.
+            **runtime_environment("local_runner"),
             "PYTHONPATH": os.pathsep.join(python_path),
             **self.extra_env,
         }

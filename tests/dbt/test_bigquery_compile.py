@@ -63,3 +63,16 @@ def test_compiled_sql_uses_bigquery_functions(compiled):
     transactions = models["model.shop_analytics.stg_etsy__transactions"]
     assert "json_query_array" in transactions and "json_extract_string" not in transactions
     assert "timestamp_seconds" in transactions
+
+
+def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
+    """BigQuery has no HMAC function: the model must hash with the pads RFC 2104 derives from
+    the pepper (the DuckDB test recomputes the digest itself, from the same formula)."""
+    sys.path.insert(0, str(HELPER.parent))
+    from bigquery_offline_compile import OFFLINE_COMPILE_PEPPER
+
+    key = bytes.fromhex(OFFLINE_COMPILE_PEPPER).ljust(64, b"\0")
+    inner, outer = (bytes(byte ^ pad for byte in key).hex() for pad in (0x36, 0x5C))
+    sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
+    assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
+    assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")

@@ -72,7 +72,10 @@ def test_image_installs_what_composer_installs_at_the_locked_versions():
 
 
 def test_airflow_service_creates_the_duckdb_writer_pool(compose):
+    from shop_analytics.config.environments import runtime_environment
     from shop_analytics.config.settings import LOCAL_DUCKDB_POOL
 
     startup = " ".join(compose["services"]["airflow"]["command"])
-    assert f"airflow pools set {LOCAL_DUCKDB_POOL} 1" in startup, "dbt tasks would wait forever for a missing pool"
+    # `$$` is Compose's escape for the shell's `$`: the name comes from docker-compose.env.
+    assert 'airflow pools set "$$SHOP_ANALYTICS_DBT_POOL" 1' in startup, "dbt tasks would wait for a missing pool"
+    assert runtime_environment("docker_compose")["SHOP_ANALYTICS_DBT_POOL"] == LOCAL_DUCKDB_POOL

@@ -8,18 +8,36 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 # plugins/shop_analytics/config/settings.py -> repository root
 REPO_ROOT = Path(__file__).resolve().parents[3]
+# The one home of every setting the pipeline runs with (why each value: see its comments).
+SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
 
+
+def load_settings_file(path: Path = SETTINGS_FILE) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+PIPELINE_SETTINGS = load_settings_file()
 DBT_TARGETS = ("local", "bigquery")
-# Threads of the one `dbt build` per run: DuckDB is bound by the 2-4 cores of a laptop or
-# Composer worker, BigQuery by the jobs it runs at once.
-DEFAULT_DBT_THREADS = {"local": 4, "bigquery": 8}
-# DuckDB allows one writing process: every dbt task of the local target takes this pool's
-# single slot (standin.local_airflow creates it). BigQuery needs no pool.
-LOCAL_DUCKDB_POOL = "duckdb_writer"
+DEFAULT_DBT_THREADS: dict[str, int] = PIPELINE_SETTINGS["dbt"]["threads"]
+LOCAL_DUCKDB_POOL: str = PIPELINE_SETTINGS["dbt"]["duckdb_pool"]["name"]
+# The customer_id pepper (include/dbt/macros/cross_db/hmac.sql) reaches dbt from the Airflow
+# Variable customer_id_pepper, i.e. Secret Manager's airflow-variables-customer_id_pepper on
+# Composer, rendered when a task runs; unset (locally) dbt falls back to its public local pepper.
+CUSTOMER_ID_PEPPER_ENV = {"SHOP_ANALYTICS_CUSTOMER_ID_PEPPER": "{{ var.value.get('customer_id_pepper', '') }}"}
+# The DAG's default_args retries (dbt tasks set their own: none).
+TASK_RETRIES = {
+    "retries": PIPELINE_SETTINGS["retries"]["count"],
+    "retry_delay": timedelta(minutes=PIPELINE_SETTINGS["retries"]["delay_minutes"]),
+    "max_retry_delay": timedelta(minutes=PIPELINE_SETTINGS["retries"]["max_delay_minutes"]),
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,9 @@ class Settings:
             gcp_conn_id=os.environ.get("SHOP_ANALYTICS_GCP_CONN_ID", "google_cloud_default"),
             airbyte_conn_id=os.environ.get("SHOP_ANALYTICS_AIRBYTE_CONN_ID", "airbyte_default"),
             dbt_threads=_positive_int("DBT_THREADS", DEFAULT_DBT_THREADS[target]),
-            airbyte_poll_seconds=_positive_int("SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS", 60),
+            airbyte_poll_seconds=_positive_int(
+                "SHOP_ANALYTICS_AIRBYTE_POLL_SECONDS", PIPELINE_SETTINGS["runtimes"]["composer"]["airbyte_poll_seconds"]
+            ),
             dbt_pool=os.environ.get("SHOP_ANALYTICS_DBT_POOL", LOCAL_DUCKDB_POOL if target == "local" else "") or None,
         )
 

@@ -42,6 +42,7 @@ from cosmos.constants import (
 )
 
 from shop_analytics.config import Settings
+from shop_analytics.config.settings import CUSTOMER_ID_PEPPER_ENV
 from shop_analytics.transform.cosmos_compat import use_producer_class
 from shop_analytics.transform.producer import ResultsOnceProducer
 from shop_analytics.transform.rendering import NodeWatcherConverter
@@ -187,6 +188,7 @@ def dbt_task_group(settings: Settings, sync_task_ids: Mapping[str, str], group_i
                 # lock shared by dbt's threads, took a quarter of the producer's CPU.
                 "DBT_LOG_LEVEL_FILE": "none",
                 **DBT_WINDOW_ENV,
+                **CUSTOMER_ID_PEPPER_ENV,
             },
         ),
         profile_config=_profile_config(settings),

@@ -70,7 +70,7 @@ final as (
     select
         receipts_in_scope.receipt_id,
         receipts_in_scope.shop_id,
-        {{ dbt.hash("concat(receipts_in_scope.shop_id, '-', coalesce(receipts_in_scope.buyer_user_id, concat('guest-receipt-', receipts_in_scope.receipt_id)))") }}
+        {{ hmac_sha256_hex("concat(receipts_in_scope.shop_id, '-', coalesce(receipts_in_scope.buyer_user_id, concat('guest-receipt-', receipts_in_scope.receipt_id)))") }}
             as customer_id,
         receipts_in_scope.buyer_country_code,
         receipts_in_scope.receipt_status,

@@ -1,0 +1,26 @@
+"""customer_id is a keyed hash (HMAC-SHA256 under a secret pepper) of shop and Etsy buyer:
+without the pepper, Etsy's sequential buyer ids cannot be enumerated back from it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+# The documented public pepper of local DuckDB runs (macros/cross_db/hmac.sql, composer/README.md).
+LOCAL_PEPPER = b"local-only-customer-id-pepper"
+
+
+def test_customer_id_is_the_hmac_of_shop_and_buyer_under_the_local_pepper(dbt_project):
+    orders = dbt_project.query(
+        """
+        select orders.customer_id, receipts.shop_id, receipts.buyer_user_id, receipts.receipt_id
+        from intermediate.int_sales__orders as orders
+        inner join staging.stg_etsy__receipts as receipts using (receipt_id)
+        """
+    )
+    assert orders, "no orders built: the default history should have some"
+    for customer_id, shop_id, buyer_user_id, receipt_id in orders:
+        message = f"{shop_id}-{buyer_user_id if buyer_user_id is not None else f'guest-receipt-{receipt_id}'}"
+        expected = hmac.new(LOCAL_PEPPER, message.encode(), hashlib.sha256).hexdigest()
+        assert customer_id == expected, f"receipt {receipt_id}: customer_id is not HMAC-SHA256({message!r})"
+        assert customer_id != hashlib.md5(message.encode()).hexdigest()

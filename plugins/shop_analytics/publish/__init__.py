@@ -39,6 +39,8 @@ REPORTING_TABLES = (
     "fct_instagram_post_insights_daily",
     "fct_instagram_account_daily",
     "mart_daily_business_overview",
+    "fct_profit_waterfall_daily",
+    "fct_instagram_funnel_daily",
 )
 # dbt unit tests (`unit_tests:` in the models' yml) are not rendered by Cosmos: they run as one
 # task once the build has created their models' parents (dbt reads the parents' columns).

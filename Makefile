@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt dashboard looker-link
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -76,3 +76,9 @@ docs: venv manifest  ## dbt docs into build/dbt-docs, served by `make ui` (Airfl
 
 bench-orchestration: venv manifest  ## DAG parse time, bare dbt build vs the whole DAG run (ratio), LOCAL mode estimate
 	$(PY) -m bench.bench_orchestration
+
+dashboard: venv manifest  ## local preview of the Looker Studio dashboard (include/dashboards) from DuckDB `reporting` into build/dashboard; after `make run`
+	$(PY) -m shop_analytics.dashboard.preview
+
+looker-link: venv  ## the Looker Studio Linking API URL creating the report on BigQuery `reporting` (docs/looker-studio.md)
+	@$(PY) -m shop_analytics.dashboard.looker_link

@@ -18,3 +18,22 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_TEST_AIRFLOW_H
 os.environ.setdefault("SHOP_ANALYTICS_DUCKDB_PATH", str(_TEST_AIRFLOW_HOME / "unused.duckdb"))
 os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+
+import pytest  # noqa: E402  (after the environment above: nothing may import airflow before it)
+
+
+@pytest.fixture(scope="session")
+def published_reporting(tmp_path_factory):
+    """The default simulator history landed, built and published to `reporting` once per session
+    (the dashboard preview, its browser tests and the morning digest read it)."""
+    from shop_analytics.publish import publish_command
+    from tests.dbt.conftest import DEFAULT_SYNC_DAYS, DbtProject, land_raw
+
+    work_dir = tmp_path_factory.mktemp("published_reporting")
+    project = DbtProject(work_dir / "shop_analytics.duckdb", work_dir)
+    land_raw(project.duckdb_path, DEFAULT_SYNC_DAYS)
+    built = project.run("build", check=False)
+    assert built.returncode == 0, f"dbt build failed:\n{built.stdout[-6000:]}"
+    project.run(*publish_command())
+    return project

@@ -1,0 +1,149 @@
+"""The local dashboard preview (`make dashboard`) in Debian's Chromium: every page of the spec
+opens offline with no console error, every chart is drawn, and each KPI tile shows exactly
+what the reporting tables hold for the period shown, recomputed here with DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from shop_analytics.config import REPO_ROOT
+from shop_analytics.dashboard import DASHBOARD_SPEC_PATH, load_dashboard
+from shop_analytics.dashboard.preview import main as render_preview
+
+MANIFEST = REPO_ROOT / "include" / "dbt" / "target" / "manifest.json"
+SPEC = yaml.safe_load(DASHBOARD_SPEC_PATH.read_text())
+PAGES = [page["name"] for page in SPEC["pages"]]
+
+
+@pytest.fixture(scope="module")
+def preview_dir(published_reporting, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dashboard")
+    exit_code = render_preview(
+        ["--duckdb-path", str(published_reporting.duckdb_path), "--out", str(out), "--manifest", str(MANIFEST)]
+    )
+    assert exit_code == 0
+    return out
+
+
+def recomputed_tile(duckdb_path: Path, metric_key: str, shop_id: str, currency: str, start: dt.date, end: dt.date):
+    """A tile's value straight from the spec's YAML and the reporting table (not through the preview's SQL)."""
+    table, column = metric_key.split(".")
+    metric = SPEC["metrics"][metric_key]
+    controls = SPEC["tables"][table]
+    conditions, parameters = [f"{controls['shop']} = ?"], [shop_id]
+    if controls.get("date"):
+        conditions.append(f"{controls['date']} >= ? and {controls['date']} <= ?")
+        parameters += [start, end]
+    if controls.get("currency"):
+        conditions.append(f"{controls['currency']} = ?")
+        parameters.append(currency)
+    if metric["aggregation"] == "ratio":
+        expression = f"sum({metric['numerator']}) / nullif(sum({metric['denominator']}), 0)"
+    else:
+        expression = f"{metric['aggregation']}({column})"
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        (value,) = connection.execute(
+            f"select {expression} from reporting.{table} where {' and '.join(conditions)}", parameters
+        ).fetchone()
+    return value
+
+
+def test_preview_has_a_page_per_spec_page(preview_dir):
+    dashboard = load_dashboard(DASHBOARD_SPEC_PATH, MANIFEST)
+    assert [page.name for page in dashboard.pages] == PAGES
+    assert sorted(path.name for path in preview_dir.glob("*.html")) == sorted(
+        [f"{page.slug}.html" for page in dashboard.pages] + ["index.html"]
+    )
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_draws_every_chart_and_shows_the_reporting_values(
+    page_name, preview_dir, published_reporting, page, screenshot_dir
+):
+    dashboard = load_dashboard(DASHBOARD_SPEC_PATH, MANIFEST)
+    spec_page = next(spec_page for spec_page in dashboard.pages if spec_page.name == page_name)
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    remote_requests: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file:")
+            else (remote_requests.append(route.request.url), route.abort())
+        ),
+    )
+
+    page.goto((preview_dir / f"{spec_page.slug}.html").as_uri())
+    page.wait_for_load_state("load")
+
+    shops = page.locator("section.shop")
+    assert shops.count() == 2, "the default world has two shops"
+    for shop_index in range(shops.count()):
+        shop = shops.nth(shop_index)
+        charts = shop.locator("div.chart")
+        assert [charts.nth(i).get_attribute("data-chart") for i in range(charts.count())] == [
+            chart.id for chart in spec_page.charts
+        ]
+        for chart in spec_page.charts:
+            block = shop.locator(f'div.chart[data-chart="{chart.id}"]')
+            if chart.kind == "scorecards":
+                assert block.locator("div.kpi").count() == len(chart.metrics)
+                continue
+            plot = block.locator("div.js-plotly-plot")
+            assert plot.count() == 1, f"{chart.id} was not drawn: {block.inner_text()[:300]}"
+            points = plot.evaluate(
+                "gd => gd.data.reduce((n, trace) => n + (trace.x || trace.cells.values[0]).length, 0)"
+            )
+            assert points > 0, f"{chart.id} has no data points"
+            assert plot.locator(".main-svg").count() >= 1, f"plotly drew no SVG for {chart.id}"
+
+    period = page.locator("p.period")
+    start = dt.date.fromisoformat(period.get_attribute("data-start"))
+    end = dt.date.fromisoformat(period.get_attribute("data-end"))
+    previous_end = start - dt.timedelta(days=1)
+    previous_start = previous_end - (end - start)
+    tiles = page.locator("section.shop div.kpi")
+    for index in range(tiles.count()):
+        tile = tiles.nth(index)
+        shop = tile.locator("xpath=ancestor::section[1]")
+        shop_id, currency = shop.get_attribute("data-shop"), shop.get_attribute("data-currency")
+        metric_key = tile.get_attribute("data-metric")
+        expected = recomputed_tile(published_reporting.duckdb_path, metric_key, shop_id, currency, start, end)
+        expected_previous = recomputed_tile(
+            published_reporting.duckdb_path, metric_key, shop_id, currency, previous_start, previous_end
+        )
+        shown = tile.locator(".kpi-value").inner_text()
+        assert _same(tile.get_attribute("data-value"), expected), (metric_key, shop_id)
+        assert _same(tile.get_attribute("data-previous-value"), expected_previous), (metric_key, shop_id)
+        assert shown == _as_displayed(expected, SPEC["metrics"][metric_key]["format"], currency), (metric_key, shown)
+        assert tile.locator(".definition").inner_text().strip(), f"{metric_key} shows no definition"
+
+    page.screenshot(path=str(screenshot_dir / f"dashboard-{spec_page.slug}.png"), full_page=True)
+    assert console_errors == []
+    assert remote_requests == [], "the preview must work offline (plotly.js is served beside the pages)"
+
+
+def _same(attribute: str, expected) -> bool:
+    if expected is None:
+        return attribute == ""
+    if isinstance(expected, float):
+        return abs(float(attribute) - expected) <= 1e-12 * max(1.0, abs(expected))
+    return Decimal(attribute) == Decimal(expected)
+
+
+def _as_displayed(value, value_format: str, currency: str) -> str:
+    if value is None:
+        return "n/a"
+    if value_format == "money":
+        return f"{Decimal(value):,.2f} {currency}"
+    if value_format == "percent":
+        return f"{float(value) * 100:.2f} %"
+    return f"{Decimal(value):,.0f}"

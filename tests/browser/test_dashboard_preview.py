@@ -5,19 +5,16 @@ what the reporting tables hold for the period shown, recomputed here with DuckDB
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
-import yaml
 
 from shop_analytics.config import REPO_ROOT
 from shop_analytics.dashboard import DASHBOARD_SPEC_PATH, load_dashboard
 from shop_analytics.dashboard.preview import main as render_preview
+from tests.dashboard.expected import SPEC, as_displayed, recomputed_tile, same_value
 
 MANIFEST = REPO_ROOT / "include" / "dbt" / "target" / "manifest.json"
-SPEC = yaml.safe_load(DASHBOARD_SPEC_PATH.read_text())
 PAGES = [page["name"] for page in SPEC["pages"]]
 
 
@@ -29,29 +26,6 @@ def preview_dir(published_reporting, tmp_path_factory) -> Path:
     )
     assert exit_code == 0
     return out
-
-
-def recomputed_tile(duckdb_path: Path, metric_key: str, shop_id: str, currency: str, start: dt.date, end: dt.date):
-    """A tile's value straight from the spec's YAML and the reporting table (not through the preview's SQL)."""
-    table, column = metric_key.split(".")
-    metric = SPEC["metrics"][metric_key]
-    controls = SPEC["tables"][table]
-    conditions, parameters = [f"{controls['shop']} = ?"], [shop_id]
-    if controls.get("date"):
-        conditions.append(f"{controls['date']} >= ? and {controls['date']} <= ?")
-        parameters += [start, end]
-    if controls.get("currency"):
-        conditions.append(f"{controls['currency']} = ?")
-        parameters.append(currency)
-    if metric["aggregation"] == "ratio":
-        expression = f"sum({metric['numerator']}) / nullif(sum({metric['denominator']}), 0)"
-    else:
-        expression = f"{metric['aggregation']}({column})"
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        (value,) = connection.execute(
-            f"select {expression} from reporting.{table} where {' and '.join(conditions)}", parameters
-        ).fetchone()
-    return value
 
 
 def test_preview_has_a_page_per_spec_page(preview_dir):
@@ -121,29 +95,11 @@ def test_page_draws_every_chart_and_shows_the_reporting_values(
             published_reporting.duckdb_path, metric_key, shop_id, currency, previous_start, previous_end
         )
         shown = tile.locator(".kpi-value").inner_text()
-        assert _same(tile.get_attribute("data-value"), expected), (metric_key, shop_id)
-        assert _same(tile.get_attribute("data-previous-value"), expected_previous), (metric_key, shop_id)
-        assert shown == _as_displayed(expected, SPEC["metrics"][metric_key]["format"], currency), (metric_key, shown)
+        assert same_value(tile.get_attribute("data-value"), expected), (metric_key, shop_id)
+        assert same_value(tile.get_attribute("data-previous-value"), expected_previous), (metric_key, shop_id)
+        assert shown == as_displayed(expected, metric_key, currency), (metric_key, shown)
         assert tile.locator(".definition").inner_text().strip(), f"{metric_key} shows no definition"
 
     page.screenshot(path=str(screenshot_dir / f"dashboard-{spec_page.slug}.png"), full_page=True)
     assert console_errors == []
     assert remote_requests == [], "the preview must work offline (plotly.js is served beside the pages)"
-
-
-def _same(attribute: str, expected) -> bool:
-    if expected is None:
-        return attribute == ""
-    if isinstance(expected, float):
-        return abs(float(attribute) - expected) <= 1e-12 * max(1.0, abs(expected))
-    return Decimal(attribute) == Decimal(expected)
-
-
-def _as_displayed(value, value_format: str, currency: str) -> str:
-    if value is None:
-        return "n/a"
-    if value_format == "money":
-        return f"{Decimal(value):,.2f} {currency}"
-    if value_format == "percent":
-        return f"{float(value) * 100:.2f} %"
-    return f"{Decimal(value):,.0f}"

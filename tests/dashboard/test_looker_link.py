@@ -102,3 +102,13 @@ def test_make_looker_link_prints_the_url_or_says_what_to_set():
     refused = subprocess.run(command, env=env, capture_output=True, text=True)
     assert refused.returncode == 2
     assert "SHOP_ANALYTICS_GCP_PROJECT" in refused.stderr
+
+
+def test_docs_show_the_template_guide_of_the_spec():
+    from shop_analytics.dashboard.looker_link import template_guide
+
+    docs = (REPO_ROOT / "docs" / "looker-studio.md").read_text()
+    shown = docs.split("<!-- template-guide:start -->\n")[1].split("<!-- template-guide:end -->")[0]
+    assert shown.strip() == template_guide(load_dashboard()).strip(), (
+        "docs/looker-studio.md is out of date: paste `python -m shop_analytics.dashboard.looker_link --template-guide`"
+    )

@@ -114,7 +114,33 @@ def looker_link(dashboard: Dashboard, settings: LookerLinkSettings) -> str:
     return f"{LINKING_API_URL}?{urlencode(linking_api_parameters(dashboard, settings), quote_via=quote)}"
 
 
+def template_guide(dashboard: Dashboard) -> str:
+    """What to place in the template report, chart by chart (docs/looker-studio.md shows it)."""
+    lines = [
+        "| page | chart | data source (alias = table) | dimension | metrics (aggregation) | date range field |",
+        "|---|---|---|---|---|---|",
+    ]
+    for page in dashboard.pages:
+        for chart in page.charts:
+            metrics = ", ".join(
+                f"`{metric.column}` = `SUM({metric.numerator}) / SUM({metric.denominator})`"
+                if metric.aggregation == "ratio"
+                else f"`{metric.column}` ({metric.aggregation.upper()})"
+                for metric in chart.metrics
+            )
+            dimension = ", ".join(f"`{column}`" for column in chart.dimensions) or "(none)"
+            date = dashboard.tables[chart.table].date
+            lines.append(
+                f"| {page.name} | {chart.kind} `{chart.id}` | `{chart.table}` | {dimension} | {metrics} | "
+                f"{f'`{date}`' if date else '(none: latest state)'} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--template-guide"]:
+        print(template_guide(load_dashboard(DASHBOARD_SPEC_PATH)))
+        return 0
     try:
         settings = LookerLinkSettings.from_env()
     except LookerLinkSettingsError as error:

@@ -5,6 +5,7 @@ what the reporting tables hold for the period shown, recomputed here with DuckDB
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,13 @@ def test_page_draws_every_chart_and_shows_the_reporting_values(
         assert same_value(tile.get_attribute("data-previous-value"), expected_previous), (metric_key, shop_id)
         assert shown == as_displayed(expected, metric_key, currency), (metric_key, shown)
         assert tile.locator(".definition").inner_text().strip(), f"{metric_key} shows no definition"
+        if expected is not None and expected_previous:
+            change = (Decimal(expected) - Decimal(expected_previous)) / abs(Decimal(expected_previous)) * 100
+            delta = tile.locator(".kpi-delta")
+            assert delta.inner_text() == f"{change:+.1f} % vs previous period", metric_key
+            rise_is_bad = SPEC["metrics"][metric_key].get("better") == "lower"
+            if change != 0:
+                assert delta.get_attribute("class").split()[-1] == ("bad" if (change > 0) == rise_is_bad else "good")
 
     page.screenshot(path=str(screenshot_dir / f"dashboard-{spec_page.slug}.png"), full_page=True)
     assert console_errors == []

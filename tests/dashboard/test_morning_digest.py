@@ -110,3 +110,22 @@ def test_digest_recipients_come_from_the_environment(monkeypatch):
     assert digest_recipients() == []
     monkeypatch.setenv(DIGEST_RECIPIENTS_VARIABLE, " owner@shop.test, partner@shop.test ,")
     assert digest_recipients() == ["owner@shop.test", "partner@shop.test"]
+
+
+def test_the_dag_mails_the_digest_after_publishing_when_recipients_are_set(monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from shop_analytics.config import REPO_ROOT
+    from shop_analytics.publish import PUBLISH_MACRO
+    from shop_analytics.publish.digest import DIGEST_RECIPIENTS_VARIABLE, MorningDigestNotifier
+
+    def publish_callbacks() -> list:
+        dag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False).dags["etsy_shop_analytics"]
+        (publish,) = [task for task in dag.tasks if task.task_id.endswith(PUBLISH_MACRO)]
+        return list(publish.on_success_callback or [])
+
+    monkeypatch.delenv(DIGEST_RECIPIENTS_VARIABLE, raising=False)
+    assert not any(isinstance(callback, MorningDigestNotifier) for callback in publish_callbacks())
+    monkeypatch.setenv(DIGEST_RECIPIENTS_VARIABLE, "owner@shop.test")
+    (digest,) = [callback for callback in publish_callbacks() if isinstance(callback, MorningDigestNotifier)]
+    assert digest.to == ["owner@shop.test"]

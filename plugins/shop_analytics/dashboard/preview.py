@@ -36,7 +36,7 @@ nav a { margin-right: 1rem; } nav a.current { font-weight: bold; }
 .kpi-tiles { display: flex; flex-wrap: wrap; gap: .75rem; margin: .5rem 0 1rem; }
 .kpi { border: 1px solid #ddd; border-radius: 6px; padding: .6rem .8rem; min-width: 11rem; }
 .kpi-label { font-size: .85rem; color: #555; } .kpi-value { font-size: 1.4rem; display: block; }
-.kpi-delta.up { color: #137333; } .kpi-delta.down { color: #b3261e; }
+.kpi-delta.good { color: #137333; } .kpi-delta.bad { color: #b3261e; }
 .definition { font-size: .75rem; color: #666; max-width: 22rem; margin: .3rem 0 0; }
 .chart { margin: 1rem 0 2rem; } .chart h3 { margin-bottom: .2rem; } .no-data { color: #666; }
 """
@@ -53,13 +53,15 @@ def format_value(value: Any, metric: Metric, currency_code: str) -> str:
     return f"{Decimal(value):,.0f}"
 
 
-def format_delta(current: Any, previous: Any) -> tuple[str, str]:
-    """The change on the previous period, in percent of it, and its direction."""
+def format_delta(current: Any, previous: Any, lower_is_better: bool = False) -> tuple[str, str]:
+    """The change on the previous period, in percent of it, and whether it is good news."""
     if current is None or previous is None or Decimal(previous) == 0:
         return "no previous value", "none"
     change = (Decimal(current) - Decimal(previous)) / abs(Decimal(previous)) * 100
-    direction = "up" if change > 0 else "down" if change < 0 else "flat"
-    return f"{change:+.1f} % vs previous period", direction
+    if change == 0:
+        return "+0.0 % vs previous period", "flat"
+    good = (change < 0) if lower_is_better else (change > 0)
+    return f"{change:+.1f} % vs previous period", "good" if good else "bad"
 
 
 class Preview:
@@ -147,7 +149,7 @@ class Preview:
         tiles = []
         for metric in chart.metrics:
             shown = format_value(current[metric.key], metric, filters.currency_code)
-            delta, direction = format_delta(current[metric.key], previous[metric.key])
+            delta, direction = format_delta(current[metric.key], previous[metric.key], metric.lower_is_better)
             tiles.append(
                 f'<div class=kpi data-metric="{metric.key}" data-value="{_raw(current[metric.key])}" '
                 f'data-previous-value="{_raw(previous[metric.key])}">'

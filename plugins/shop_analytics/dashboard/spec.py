@@ -38,6 +38,7 @@ class Metric:
     numerator: str | None = None
     denominator: str | None = None
     definition: str = ""
+    lower_is_better: bool = False  # costs: a rise is bad news
 
     def sql(self) -> str:
         """The metric's aggregate over the rows of its table (the same on DuckDB and BigQuery)."""
@@ -145,6 +146,8 @@ def _metric(
         raise DashboardSpecError(f"{spec_path}: metric {key!r}: aggregation must be one of {AGGREGATIONS}")
     if body["format"] not in FORMATS:
         raise DashboardSpecError(f"{spec_path}: metric {key!r}: format must be one of {FORMATS}")
+    if body.get("better", "higher") not in ("higher", "lower"):
+        raise DashboardSpecError(f"{spec_path}: metric {key!r}: better must be higher or lower")
     if body["aggregation"] == "ratio" and not (body.get("numerator") and body.get("denominator")):
         raise DashboardSpecError(f"{spec_path}: ratio metric {key!r} needs a numerator and a denominator")
     definition = ""
@@ -166,6 +169,7 @@ def _metric(
         numerator=body.get("numerator"),
         denominator=body.get("denominator"),
         definition=definition,
+        lower_is_better=body.get("better") == "lower",
     )
 
 

@@ -50,6 +50,7 @@ def test_definitions_are_read_from_the_manifest_not_copied(tmp_path: Path):
         (lambda spec: spec["pages"][0]["charts"][0]["metrics"].append("fct_sales_daily.units"), "is of another table"),
         (lambda spec: spec["pages"][0]["charts"][0]["metrics"].append("nowhere.units"), "not under `metrics:`"),
         (lambda spec: spec["metrics"]["fct_sales_daily.units"].update(aggregation="avg"), "aggregation must be"),
+        (lambda spec: spec["metrics"]["fct_sales_daily.units"].update({"summed)": None}), "unknown keys"),
     ],
 )
 def test_a_broken_spec_is_refused_with_what_to_fix(tmp_path: Path, edit, message):

@@ -169,7 +169,9 @@ class Preview:
         if not rows:
             return f"<p class=no-data>No data for this shop in the period.</p>{definitions}"
         figure = _plotly_figure(chart, rows)
-        figure.update_layout(height=360, margin={"l": 50, "r": 20, "t": 20, "b": 40})
+        # A table is as tall as its rows; a plot has room for its axes.
+        height = 60 + 26 * len(rows) if chart.kind == "table" else 360
+        figure.update_layout(height=height, margin={"l": 50, "r": 20, "t": 20, "b": 40})
         div = figure.to_html(
             full_html=False,
             include_plotlyjs=False,

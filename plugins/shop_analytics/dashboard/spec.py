@@ -20,6 +20,7 @@ from shop_analytics.config import REPO_ROOT
 DASHBOARD_SPEC_PATH = REPO_ROOT / "include" / "dashboards" / "shop_overview.yml"
 AGGREGATIONS = ("sum", "max", "ratio")
 FORMATS = ("money", "number", "percent")
+METRIC_KEYS = {"aggregation", "label", "format", "numerator", "denominator", "better"}
 CHART_KINDS = ("scorecards", "time_series", "bar", "table", "waterfall")
 
 
@@ -142,6 +143,12 @@ def _metric(
     table, _, column = key.partition(".")
     if table not in tables or not column:
         raise DashboardSpecError(f"{spec_path}: metric {key!r} must be <table>.<column> of a table under `tables:`")
+    unknown = set(body) - METRIC_KEYS
+    if unknown:
+        raise DashboardSpecError(
+            f"{spec_path}: metric {key!r} has unknown keys {sorted(map(str, unknown))} "
+            f"(known: {sorted(METRIC_KEYS)}; quote a label holding a comma)"
+        )
     if body["aggregation"] not in AGGREGATIONS:
         raise DashboardSpecError(f"{spec_path}: metric {key!r}: aggregation must be one of {AGGREGATIONS}")
     if body["format"] not in FORMATS:

@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler checkov composer-env deploy
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler checkov composer-env deploy dashboard looker-link
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -111,3 +111,9 @@ deploy: venv  ## deploy to Cloud Composer: COMPOSER_ENVIRONMENT= COMPOSER_LOCATI
 	$(PY) composer/deploy.py --environment "$(COMPOSER_ENVIRONMENT)" --location "$(COMPOSER_LOCATION)" \
 		--project "$(GCP_PROJECT)" $(if $(BQ_LOCATION),--bigquery-location "$(BQ_LOCATION)") \
 		$(if $(TERRAFORM),--terraform) $(if $(DRY_RUN),--dry-run)
+
+dashboard: venv manifest  ## local preview of the Looker Studio dashboard (include/dashboards) from DuckDB `reporting` into build/dashboard; after `make run`
+	$(PY) -m shop_analytics.dashboard.preview
+
+looker-link: venv  ## the Looker Studio Linking API URL creating the report on BigQuery `reporting` (docs/looker-studio.md)
+	@$(PY) -m shop_analytics.dashboard.looker_link

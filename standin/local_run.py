@@ -24,6 +24,7 @@ import duckdb
 
 from shop_analytics.config import REPO_ROOT, Settings, load_sources
 from standin.airbyte_api import running_airbyte_standin
+from standin.dashboard_server import serving_dashboard
 from standin.local_airflow import UI_LOGIN, DagRunOutcome, LocalAirflow, latest_synced_logical_date
 
 
@@ -146,7 +147,10 @@ def _stop_with_parent() -> None:
 def serve_ui(airflow: LocalAirflow, port: int) -> int:
     _stop_with_parent()
     today = datetime.now(UTC).date()
-    with running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=today) as airbyte:
+    with (
+        running_airbyte_standin(duckdb_path=airflow.duckdb_path, today=today) as airbyte,
+        serving_dashboard(port + 1) as dashboard_url,  # the dashboard preview (`make dashboard`)
+    ):
         env = airflow.ui_env(airflow.env(airbyte.url, airbyte.client_id, airbyte.client_secret), port)
         log_path = airflow.airflow_home / "standalone.log"
         server = airflow.standalone(env, log_path)
@@ -156,6 +160,7 @@ def serve_ui(airflow: LocalAirflow, port: int) -> int:
             f"{airbyte.url}; logs in {log_path}. dbt docs in the UI need `make docs`. Ctrl-C stops both.",
             flush=True,
         )
+        print(f"Dashboard preview (`make dashboard` renders it): {dashboard_url}", flush=True)
         return run_session_until_stopped(server)
 
 

@@ -30,3 +30,21 @@ def make_ui(tmp_path_factory):
 
     with running_make_ui(tmp_path_factory.mktemp("make-ui")) as ui:
         yield ui
+
+
+@pytest.fixture(scope="session")
+def published_reporting(tmp_path_factory):
+    """The default simulator history landed, built and published to `reporting` once per session
+    (the dashboard preview, its browser tests and the morning digest read it)."""
+    from shop_analytics.publish import publish_command
+    from tests.dbt.conftest import DEFAULT_SYNC_DAYS, DbtProject, land_raw
+
+    work_dir = tmp_path_factory.mktemp("published_reporting")
+    project = DbtProject(work_dir / "shop_analytics.duckdb", work_dir)
+    # The first sync lands the default world's whole history; the later ones add nothing the
+    # dashboard tests need and cost time.
+    land_raw(project.duckdb_path, DEFAULT_SYNC_DAYS[:1])
+    built = project.run("build", check=False)
+    assert built.returncode == 0, f"dbt build failed:\n{built.stdout[-6000:]}"
+    project.run(*publish_command())
+    return project

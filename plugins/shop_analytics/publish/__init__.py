@@ -19,6 +19,7 @@ from airflow.sdk import TaskGroup
 from cosmos.operators.local import DbtRunOperationLocalOperator, DbtTestLocalOperator
 
 from shop_analytics.config import Settings
+from shop_analytics.publish.digest import MorningDigestNotifier, digest_recipients
 
 PUBLISH_MACRO = "publish_reporting_tables"
 REPORTING_SCHEMA = "reporting"
@@ -39,6 +40,8 @@ REPORTING_TABLES = (
     "fct_instagram_post_insights_daily",
     "fct_instagram_account_daily",
     "mart_daily_business_overview",
+    "fct_profit_waterfall_daily",
+    "fct_instagram_funnel_daily",
 )
 # dbt unit tests (`unit_tests:` in the models' yml) are not rendered by Cosmos: they run as one
 # task once the build has created their models' parents (dbt reads the parents' columns).
@@ -85,6 +88,10 @@ def audit_and_publish_tasks(transform: TaskGroup, settings: Settings) -> tuple[A
         **invocation,
         **pool,
     )
+    # The morning digest mails the Overview's tiles once the day is published (only when
+    # SHOP_ANALYTICS_DIGEST_TO names recipients); a failed email never fails the publish.
+    recipients = digest_recipients()
+    digest = {"on_success_callback": [MorningDigestNotifier(to=recipients)]} if recipients else {}
     publish = DbtRunOperationLocalOperator(
         task_id=PUBLISH_MACRO,
         macro_name=PUBLISH_MACRO,
@@ -93,6 +100,7 @@ def audit_and_publish_tasks(transform: TaskGroup, settings: Settings) -> tuple[A
         doc_md=f"Replaces the `{REPORTING_SCHEMA}` tables Looker Studio reads from marts, after every test passed.",
         **invocation,
         **pool,
+        **digest,
     )
     unit_tests >> publish
     return unit_tests, publish

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shop_analytics.config import Source, Stream
 from standin.simulator.randomness import uuid4_array
@@ -52,6 +53,34 @@ def _cast(column: Column) -> str:
     """DuckDB casts Arrow structs and lists to JSON as to_json does; JSON text (Arrow's JSON
     extension type) lands as is, without being parsed again."""
     return f"CAST({quote(column.name)} AS {column.duckdb_type}) AS {quote(column.name)}"
+
+
+# BigQuery NUMERIC holds 29 integer digits; Airbyte's destination writes a larger number as
+# NULL and lists it in `_airbyte_meta.changes` (reason DESTINATION_FIELD_SIZE_LIMITATION).
+NUMERIC_LIMIT = 10**29
+
+
+def _oversized_number_columns(columns: list[Column], batch: pa.Table) -> list[Column]:
+    """The number columns of the batch holding a value the destination cannot type."""
+    return [
+        column
+        for column in columns
+        if column.duckdb_type.startswith("DECIMAL")
+        and batch[column.name].null_count < batch.num_rows
+        and pc.max(pc.abs(batch[column.name])).as_py() >= NUMERIC_LIMIT
+    ]
+
+
+def _nulled_when_oversized(column: Column) -> tuple[str, str]:
+    """The column's select expression, NULL where oversized, and its `changes` entry there."""
+    name = quote(column.name)
+    oversized = f"abs({name}) >= {NUMERIC_LIMIT}"
+    value = f"CASE WHEN {oversized} THEN NULL ELSE CAST({name} AS {column.duckdb_type}) END AS {name}"
+    change = (
+        f"CASE WHEN {oversized} THEN {{'field': '{column.name}', 'change': 'NULLED', "
+        "'reason': 'DESTINATION_FIELD_SIZE_LIMITATION'} END"
+    )
+    return value, change
 
 
 def _check_fields(source: Source, stream: Stream, batch: pa.Table) -> None:
@@ -160,16 +189,24 @@ def insert_batch(
         )
     if batch.num_rows == 0:
         return 0
+    oversized = _oversized_number_columns(columns, batch)
+    if oversized:
+        nulled = {column.name: _nulled_when_oversized(column) for column in oversized}
+        select = ", ".join(nulled[c.name][0] if c.name in nulled else _cast(c) for c in columns)
+        changes = ", ".join(change for _, change in nulled.values())
+        meta_sql = f"to_json({{'sync_id': {int(sync_id)}, 'changes': list_filter([{changes}], x -> x IS NOT NULL)}})"
+    else:
+        select = ", ".join(_cast(c) for c in columns)
+        meta_sql = "CAST(? AS JSON)"
     meta = json.dumps({"sync_id": sync_id, "changes": []})
-    select = ", ".join(_cast(c) for c in columns)
     # A C++ record batch reader: DuckDB scans it without going back to Python for each batch.
     connection.register("__airbyte_batch", batch.to_reader())
     try:
         connection.execute(
             f"INSERT INTO {table_name(source, stream)} "
-            f"SELECT {RAW_ID}, CAST(? AS TIMESTAMPTZ), CAST(? AS JSON), CAST(? AS BIGINT), {select} "
+            f"SELECT {RAW_ID}, CAST(? AS TIMESTAMPTZ), {meta_sql}, CAST(? AS BIGINT), {select} "
             "FROM __airbyte_batch",
-            [extracted_at, meta, generation_id],
+            [extracted_at, generation_id] if oversized else [extracted_at, meta, generation_id],
         )
     finally:
         connection.unregister("__airbyte_batch")

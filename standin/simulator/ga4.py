@@ -276,6 +276,10 @@ def _bounce_rate(sessions: np.ndarray, engaged: np.ndarray) -> np.ndarray:
     return np.round(1 - engaged / np.maximum(sessions, 1), 6)
 
 
+# Beyond BigQuery NUMERIC's 29 integer digits (Scenario.untypable_values).
+OVERSIZED_METRIC_VALUE = 1e30
+
+
 def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.date, first_day: dt.date) -> pa.Table:
     """One report's records of the shop's property. Every report breaks down the same
     sessions: sessions, engaged sessions and key events of each day add up across sources,
@@ -319,6 +323,9 @@ def reports(scenario: Scenario, shop: ShopAccount, report: str, sync_day: dt.dat
             np.int64
         )  # users visit via several sources
         metrics["active1DayUsers"] = metrics["totalUsers"]
+        if scenario.ga4_reports_an_oversized_metric and report == "website_overview" and traffic_.days.size:
+            metrics["averageSessionDuration"] = np.asarray(metrics["averageSessionDuration"], dtype=np.float64).copy()
+            metrics["averageSessionDuration"][-1] = OVERSIZED_METRIC_VALUE
         return _report(shop, report, traffic_.days, {}, metrics)
     if report == "traffic_sources":
         days, rows, columns, metrics = _dimension_report(traffic_, traffic_.by_source, 1)

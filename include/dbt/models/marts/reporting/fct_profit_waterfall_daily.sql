@@ -1,5 +1,6 @@
 {#- The profit walk of each shop, currency and shop-local day, one row per step: gross
-    sales, then what comes off or on (discounts, refunds, shipping charged, each Etsy fee
+    sales, then what comes off or on (discounts, returned goods, shipping charged and its
+    refunded part, each Etsy fee
     kind, shipping labels, cost of goods) down to net profit. Amounts are signed as they
     move profit (a fee is negative), so a period's steps summed in Looker Studio make the
     waterfall of any date range. Every figure is read from the sales marts by column name:
@@ -39,8 +40,9 @@ days as (
         sales_daily.is_shop_currency,
         sales_daily.gross_sales,
         sales_daily.discounts,
-        sales_daily.refunds,
+        sales_daily.refunded_goods,
         sales_daily.shipping,
+        sales_daily.refunded_shipping,
         {% for fee_type in etsy_order_fee_types() -%}
         coalesce(order_fees_by_day.{{ fee_type }}_fees, 0) as {{ fee_type }}_fees,
         {% endfor -%}
@@ -56,7 +58,7 @@ days as (
         and sales_daily.date_day = order_fees_by_day.date_day
 ),
 
-{%- set steps = [('gross_sales', 'gross_sales', 'total'), ('discounts', '-discounts', 'change'), ('refunds', '-refunds', 'change'), ('shipping_charged', 'shipping', 'change')] -%}
+{%- set steps = [('gross_sales', 'gross_sales', 'total'), ('discounts', '-discounts', 'change'), ('returned_goods', '-refunded_goods', 'change'), ('shipping_charged', 'shipping', 'change'), ('refunded_shipping', '-refunded_shipping', 'change')] -%}
 {%- for fee_type in etsy_order_fee_types() -%}
     {%- do steps.append((fee_type ~ '_fees', '-' ~ fee_type ~ '_fees', 'change')) -%}
 {%- endfor -%}

@@ -48,3 +48,10 @@ def published_reporting(tmp_path_factory):
     assert built.returncode == 0, f"dbt build failed:\n{built.stdout[-6000:]}"
     project.run(*publish_command())
     return project
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread until the session ends, and `asyncio.run` (Airflow's inline triggers under
+    `dag.test`) refuses to start inside a running loop."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))

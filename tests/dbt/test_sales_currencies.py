@@ -22,6 +22,7 @@ SALES_SELECTION = (
     "path:models/intermediate/marketing",
     "path:models/marts/marketing",
     "path:models/marts/overview",
+    "fct_instagram_funnel_daily",  # reads the marketing marts left out above
 )
 
 

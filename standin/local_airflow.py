@@ -126,9 +126,11 @@ class LocalAirflow:
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
-            # Parallel tasks, as many as two cores carry; one API worker (each builds its own
+            # Parallel tasks: beside the one producer, watchers are short (they read their
+            # node's result or defer to the triggerer), so 8 keep them from queueing behind
+            # each other's start-up while the build runs; one API worker (each builds its own
             # app on its first request), and API calls that may wait on a busy laptop.
-            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{username}:admin",

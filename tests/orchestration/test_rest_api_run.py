@@ -29,6 +29,8 @@ pytestmark = pytest.mark.e2e
 # A model's task ends this long after its node (and its tests) ended in the build, at most:
 # the trigger polls every 2 s, the triggerer and the API server share two busy cores.
 # (Measured on the shared 2-core machine at a load average of 5-9: see bench/README.md.)
+# Model tasks that must start and end while the build runs: a whole source's staging layer.
+LIVE_MODEL_TASKS = 8
 MODEL_TASK_LAG_SECONDS = 30
 MEDIAN_LAG_SECONDS = 10
 
@@ -67,9 +69,31 @@ def test_model_tasks_ran_while_the_producer_built_each_ending_seconds_after_its_
     models = [ti for ti in instances if ti["task_id"] in timings.model_ends]
     started = [ti["task_id"] for ti in models if instant(ti["start_date"]) < timings.producer_end]
     ended = timings.ended_during_the_build()
-    assert len(started) >= len(models) / 2 and len(ended) >= len(models) / 2, (
+    # How many fit in the build depends on its length against a task's start-up on two shared
+    # cores (25 s and ~2 s here when the machine is idle); behind the old gate none did.
+    assert len(started) >= LIVE_MODEL_TASKS and len(ended) >= LIVE_MODEL_TASKS, (
         f"of {len(models)} model tasks, {len(started)} started and {len(ended)} ended while the build ran: "
-        "no live progress"
+        f"no live progress. Build {timings.producer_start:%H:%M:%S}-{timings.producer_end:%H:%M:%S}; seconds "
+        "after it ended that each late model's node finished in the build / its task started: "
+        + str(
+            {
+                ti["task_id"]: round((instant(ti["end_date"]) - timings.producer_end).total_seconds(), 1)
+                for ti in instances
+                if ti["task_id"].startswith(("transform.sources.", "transform.seeds.")) and ti["end_date"]
+            }
+        )
+        + str(
+            {
+                ti["task_id"]: (
+                    round((timings.node_ends[ti["task_id"]] - timings.producer_end).total_seconds(), 1)
+                    if ti["task_id"] in timings.node_ends
+                    else None,
+                    round((instant(ti["start_date"]) - timings.producer_end).total_seconds(), 1),
+                )
+                for ti in models
+                if ti["task_id"] not in ended
+            }
+        )
     )
     lags = timings.lags()
     assert len(lags) == len(models), f"model tasks without their node's timing: {set(timings.model_ends) - set(lags)}"

@@ -14,7 +14,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export SHOP_ANALYTICS_DUCKDB_PATH ?= $(CURDIR)/data/shop_analytics.duckdb
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bench-connector bench-scheduler checkov composer-env deploy dashboard looker-link
+.PHONY: help venv manifest browser run test lint clean bench-data bench-dbt connector-venv bigquery-venv test-bigquery bench-connector bench-scheduler checkov composer-env deploy dashboard looker-link
 DBT := cd include/dbt && $(CURDIR)/$(VENV)/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 DBT_SOURCES := $(shell find include/dbt -path include/dbt/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
@@ -51,6 +51,20 @@ $(CONNECTOR_VENV)/.synced: connectors/source-etsy/requirements.txt
 	touch $@
 
 connector-venv: $(CONNECTOR_VENV)/.synced  ## the Etsy connector's own virtualenv (airbyte-cdk; never in requirements.txt)
+
+# The BigQuery emulator (bqemulator) needs duckdb 1.5.5, the project pins 1.4.4: its own
+# virtualenv. DuckDB cannot download its spatial extension here: it comes from PyPI
+# (duckdb-extension-spatial) and is imported once, with the venv as HOME, so DuckDB installs
+# it into the venv's extension directory; the emulator runs with the same HOME.
+BIGQUERY_VENV := .venv-bigquery
+$(BIGQUERY_VENV)/.synced: bigquery/requirements.txt
+	$(UV) venv --allow-existing --quiet --python $(PYTHON) $(BIGQUERY_VENV)
+	$(UV) pip install --quiet --python $(BIGQUERY_VENV)/bin/python --compile-bytecode -r $<
+	HOME=$(CURDIR)/$(BIGQUERY_VENV) $(BIGQUERY_VENV)/bin/python -c "import duckdb, duckdb_extension_spatial, pathlib; \
+		duckdb.execute(\"INSTALL '%s'\" % next(pathlib.Path(duckdb_extension_spatial.__file__).parent.rglob('spatial.duckdb_extension')))"
+	touch $@
+
+bigquery-venv: $(BIGQUERY_VENV)/.synced  ## the BigQuery emulator's own virtualenv (bqemulator; never in requirements.txt)
 
 # Etsy is extracted through its connector (SHOP_ANALYTICS_ETSY_EXTRACT=simulator: straight from the simulator).
 run: export SHOP_ANALYTICS_ETSY_EXTRACT ?= connector

@@ -231,3 +231,162 @@ def delete_keys(connection: duckdb.DuckDBPyConnection, source: Source, stream: S
         connection.execute(f"DELETE FROM {table_name(source, stream)} t USING __airbyte_keys k WHERE {condition}")
     finally:
         connection.unregister("__airbyte_keys")
+
+
+# --- the BigQuery sink: the same prepared batches, landed through google-cloud-bigquery ---
+
+# Airbyte's BigQuery destination types (shared/reference README §2), by Airbyte JSON type.
+BIGQUERY_TYPE_OF_AIRBYTE_TYPE = {
+    "string": "STRING",
+    "integer": "INT64",
+    "number": "NUMERIC",
+    "boolean": "BOOL",
+    "date-time": "TIMESTAMP",
+    "date": "DATE",
+    "object": "JSON",
+    "array": "JSON",
+}
+BIGQUERY_AIRBYTE_COLUMNS = (
+    ("_airbyte_raw_id", "STRING"),
+    ("_airbyte_extracted_at", "TIMESTAMP"),
+    ("_airbyte_meta", "JSON"),
+    ("_airbyte_generation_id", "INT64"),
+)
+# BigQuery clusters on at most four columns.
+BIGQUERY_MAX_CLUSTER_COLUMNS = 4
+
+
+class BigQuerySink:
+    """Lands prepared batches (prepare_batch) into BigQuery as Airbyte's BigQuery destination
+    does: a dataset per source, a table per stream with the four metadata columns and the
+    stream's typed columns, partitioned by day of `_airbyte_extracted_at` and clustered by the
+    primary key. Rows go in with load jobs (newline-delimited JSON), the client calls a real
+    load makes; the sync (standin.sync) hands the same batches to this sink and to DuckDB."""
+
+    def __init__(self, client, location: str = "US") -> None:
+        self.client = client
+        self.location = location
+
+    def table_id(self, source: Source, stream: Stream) -> str:
+        return f"{self.client.project}.{source.raw_schema}.{stream.name}"
+
+    def ensure_table(self, source: Source, stream: Stream) -> None:
+        from google.cloud import bigquery
+
+        dataset = bigquery.Dataset(f"{self.client.project}.{source.raw_schema}")
+        dataset.location = self.location
+        self.client.create_dataset(dataset, exists_ok=True)
+        columns = stream_columns(source.name, stream.name)
+        table = bigquery.Table(
+            self.table_id(source, stream),
+            schema=[
+                *(bigquery.SchemaField(name, sql_type) for name, sql_type in BIGQUERY_AIRBYTE_COLUMNS),
+                *(bigquery.SchemaField(c.name, BIGQUERY_TYPE_OF_AIRBYTE_TYPE[c.airbyte_type]) for c in columns),
+            ],
+        )
+        table.time_partitioning = bigquery.TimePartitioning(
+            type_=bigquery.TimePartitioningType.DAY, field="_airbyte_extracted_at"
+        )
+        if stream.primary_key:
+            table.clustering_fields = list(stream.primary_key)[:BIGQUERY_MAX_CLUSTER_COLUMNS]
+        self.client.create_table(table, exists_ok=True)
+
+    def truncate(self, source: Source, stream: Stream) -> None:
+        """Full refresh overwrite: the previous generation goes (the sync lands the new one next)."""
+        self._run(f"DELETE FROM `{self.table_id(source, stream)}` WHERE true")
+
+    def delete_keys(self, source: Source, stream: Stream, batch: pa.Table) -> None:
+        """Append + deduped: the rows of the batch's primary keys go before the batch lands. The
+        keys go to a staging table by a load job (a batch holds up to a row group of them: too
+        many for query parameters), then one DELETE matches on them."""
+        import io
+
+        from google.cloud import bigquery
+
+        if not stream.primary_key:
+            raise ValueError(f"{source.name}.{stream.name} is append + deduped but has no primary key in sources.yaml")
+        columns = stream_columns(source.name, stream.name)
+        types = {c.name: BIGQUERY_TYPE_OF_AIRBYTE_TYPE[c.airbyte_type] for c in columns}
+        keys_id = f"{self.table_id(source, stream)}__airbyte_keys"
+        keys = batch.select(list(stream.primary_key)).to_pylist()
+        self.client.load_table_from_file(
+            io.BytesIO("".join(json.dumps(row, default=str) + "\n" for row in keys).encode()),
+            keys_id,
+            location=self.location,
+            job_config=bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+                schema=[bigquery.SchemaField(key, types[key]) for key in stream.primary_key],
+            ),
+        ).result()
+        try:
+            matches = " AND ".join(f"k.`{key}` = t.`{key}`" for key in stream.primary_key)
+            self._run(
+                f"DELETE FROM `{self.table_id(source, stream)}` t "
+                f"WHERE EXISTS (SELECT 1 FROM `{keys_id}` k WHERE {matches})"
+            )
+        finally:
+            self.client.delete_table(keys_id, not_found_ok=True)
+
+    def insert_batch(
+        self,
+        source: Source,
+        stream: Stream,
+        batch: pa.Table,
+        *,
+        extracted_at: dt.datetime,
+        sync_id: int,
+        generation_id: int,
+    ) -> int:
+        """Append one prepared batch with one load job; returns the rows landed. A number beyond
+        NUMERIC lands NULL with its `_airbyte_meta` change, as on the DuckDB sink."""
+        import io
+
+        from google.cloud import bigquery
+
+        columns = stream_columns(source.name, stream.name)
+        if batch.num_rows == 0:
+            return 0
+        lines = []
+        for record in batch.to_pylist():
+            changes = []
+            row = {
+                RAW_ID: record[RAW_ID],
+                "_airbyte_extracted_at": extracted_at.isoformat(),
+                "_airbyte_generation_id": generation_id,
+            }
+            for column in columns:
+                value = record[column.name]
+                if value is None:
+                    row[column.name] = None
+                elif column.is_json:
+                    row[column.name] = json.loads(value)
+                elif column.airbyte_type == "number" and abs(value) >= NUMERIC_LIMIT:
+                    row[column.name] = None
+                    changes.append(
+                        {"field": column.name, "change": "NULLED", "reason": "DESTINATION_FIELD_SIZE_LIMITATION"}
+                    )
+                elif column.airbyte_type in ("number", "date-time", "date"):
+                    row[column.name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+                else:
+                    row[column.name] = value
+            row["_airbyte_meta"] = {"sync_id": sync_id, "changes": changes}
+            lines.append(json.dumps(row, separators=(",", ":")))
+        job = self.client.load_table_from_file(
+            io.BytesIO(("\n".join(lines) + "\n").encode()),
+            self.table_id(source, stream),
+            location=self.location,
+            job_config=bigquery.LoadJobConfig(
+                source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+                write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            ),
+        )
+        job.result()
+        return batch.num_rows
+
+    def _run(self, sql: str, parameters=None) -> None:
+        from google.cloud import bigquery
+
+        self.client.query(
+            sql, job_config=bigquery.QueryJobConfig(query_parameters=parameters or []), location=self.location
+        ).result()

@@ -160,8 +160,11 @@ def _sync_stream(
     result: SyncResult,
     index: int,
     on_batch: Callable[[str, int], None] | None,
+    bigquery: raw_writer.BigQuerySink | None = None,
 ) -> None:
     raw_writer.ensure_table(connection, source, stream)
+    if bigquery is not None:
+        bigquery.ensure_table(source, stream)
     cursor, generation = _stream_state(connection, source, stream)
     first_sync = generation is None
     since = (
@@ -184,6 +187,8 @@ def _sync_stream(
     try:
         if stream.sync_mode == "full_refresh_overwrite":
             raw_writer.truncate(connection, source, stream)
+            if bigquery is not None:
+                bigquery.truncate(source, stream)
         raw_id_key = zlib.crc32(f"{source.name}.{stream.name}".encode()) * 1_000_000 + result.sync_id * 1_000
         prepared = (
             raw_writer.prepare_batch(
@@ -196,6 +201,8 @@ def _sync_stream(
         for batch in prefetched(raw_writer.row_group_batches(prepared)):
             if stream.sync_mode == "incremental_append_dedup" and batch.num_rows:
                 raw_writer.delete_keys(connection, source, stream, batch)
+                if bigquery is not None:
+                    bigquery.delete_keys(source, stream, batch)
             rows += raw_writer.insert_batch(
                 connection,
                 source,
@@ -205,6 +212,15 @@ def _sync_stream(
                 sync_id=result.sync_id,
                 generation_id=generation_id,
             )
+            if bigquery is not None:
+                bigquery.insert_batch(
+                    source,
+                    stream,
+                    batch,
+                    extracted_at=extracted_at,
+                    sync_id=result.sync_id,
+                    generation_id=generation_id,
+                )
             bytes_ += batch.nbytes
             if on_batch is not None:
                 on_batch(stream.name, batch.num_rows)
@@ -231,13 +247,16 @@ def run_sync(
     fail_after_streams: int | None = None,
     on_batch: Callable[[str, int], None] | None = None,
     now: dt.datetime | None = None,
+    bigquery: raw_writer.BigQuerySink | None = None,
 ) -> SyncResult:
     """Land in the DuckDB file what the source's Airbyte connection syncs early on sync_day
     (shop data complete through sync_day - 1). With fail_after_streams=k, the first k streams
     land and the sync then raises SyncFailed, as a sync that dies part way. on_batch(stream,
     rows) is called after each landed batch (progress reporting). `now` (default: the wall
     clock) is the moment of the sync: asked too early on sync_day, it lands what the sync of
-    the latest day whose extraction had started by then lands (calendar.sync_day_as_of)."""
+    the latest day whose extraction had started by then lands (calendar.sync_day_as_of).
+    `bigquery` (a raw_writer.BigQuerySink): every batch also lands in BigQuery, as Airbyte's
+    BigQuery destination writes it; the connection's state stays in the DuckDB file."""
     sources = load_sources()
     if source_name not in sources:
         raise KeyError(f"no source {source_name!r} in sources.yaml; sources: {sorted(sources)}")
@@ -265,7 +284,7 @@ def run_sync(
                         f"simulated failure of the {source_name} sync of {sync_day} after {index} of "
                         f"{len(source.streams)} streams (landed: {list(result.rows_per_stream)})"
                     )
-                _sync_stream(connection, world, source, stream, result, index, on_batch)
+                _sync_stream(connection, world, source, stream, result, index, on_batch, bigquery)
         except BaseException as failure:
             error = failure
             raise

@@ -14,6 +14,9 @@ Both fixes are to the emulator, not to the project's SQL (which runs unchanged o
   `o` (a later CTE reading it failed: column not found) and would rebase a later CTE's
   reference to it a second time (off by one). Here only references in the SELECT that owns
   the UNNEST are rebased, and a bare projection keeps its name.
+- `div(x, y)` (integer division): sqlglot 30.11 writes DuckDB's `x // y` without parentheses,
+  so `div(2 * a + c, 2 * d)` became `2 * a + c // 2 * d` (a wrong number, no error; the
+  money rounding macros use it). Here both operands and the result are parenthesised.
 """
 
 from __future__ import annotations
@@ -50,8 +53,22 @@ def _rebase_offset_columns_in_their_select(tree: exp.Expression, offset_names: s
     return modified
 
 
+def _parenthesised_integer_division(unparenthesised):
+    def generate(generator, division: exp.IntDiv) -> str:
+        division = division.copy()
+        division.set("this", exp.Paren(this=division.this))
+        division.set("expression", exp.Paren(this=division.expression))
+        return f"({unparenthesised(generator, division)})"
+
+    return generate
+
+
 def patch() -> None:
     from bqemulator.sql.rewriter import create_table_schema_ctas, unnest_offset
+    from sqlglot.dialects.duckdb import DuckDB
+
+    transforms = DuckDB.Generator.TRANSFORMS
+    transforms[exp.IntDiv] = _parenthesised_integer_division(transforms[exp.IntDiv])
 
     create_table_schema_ctas._first_select = _first_select_unwrapping_parentheses
     unnest_offset._rebase_offset_columns = _rebase_offset_columns_in_their_select

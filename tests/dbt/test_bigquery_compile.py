@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ParseError
+from sqlglot.tokens import TokenType
 
 HELPER = Path(__file__).with_name("bigquery_offline_compile.py")
 
@@ -55,6 +57,79 @@ def test_compiled_sql_parses_as_bigquery(compiled):
         except ParseError as error:
             failures[unique_id] = str(error)[:500]
     assert not failures, json.dumps(failures, indent=1)
+
+
+# DuckDB spellings that sqlglot's BigQuery dialect still maps onto a known expression (so they
+# parse), but BigQuery rejects: `len(x)`, `datediff(...)`, `date_diff('unit', a, b)`, `x::type`.
+DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS = ("len", "datediff")
+
+
+def duckdb_only_sql(sql: str) -> list[str]:
+    """What in `sql` is not BigQuery: functions unknown to BigQuery (sqlglot parses them as
+    anonymous: DuckDB's json_extract_string, strftime, epoch, list_*, ...) and DuckDB spellings
+    sqlglot accepts anyway. The BigQuery emulator runs DuckDB underneath and accepts them all,
+    so this is where a DuckDB-only function in a BigQuery model is caught (docs/bigquery.md)."""
+    found = []
+    for tree in sqlglot.parse(sql, read="bigquery"):
+        if tree is None:
+            continue
+        found += [f"{function.name}()" for function in tree.find_all(exp.Anonymous)]
+        found += [
+            "date_diff('unit', ...)"
+            for function in tree.find_all(exp.DateDiff)
+            if isinstance(function.this, exp.Literal) and function.this.is_string
+        ]
+    tokens = sqlglot.tokenize(sql, read="bigquery")
+    for token, following in zip(tokens, tokens[1:], strict=False):
+        if token.token_type == TokenType.DCOLON:
+            found.append(":: cast")
+        elif following.token_type == TokenType.L_PAREN and token.text.lower() in DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS:
+            found.append(f"{token.text.lower()}()")
+    return found
+
+
+def test_compiled_sql_has_no_duckdb_only_functions(compiled):
+    found = {unique_id: duckdb_only_sql(sql) for unique_id, sql in compiled_models(compiled).items()}
+    found = {unique_id: names for unique_id, names in found.items() if names}
+    assert not found, json.dumps(found, indent=1)
+
+
+@pytest.mark.parametrize(
+    "duckdb_sql",
+    [
+        "select json_extract_string(payload, '$.id') from t",
+        "select strftime(created_at, '%Y-%m') from t",
+        "select list_filter(items, x -> x > 1) from t",
+        "select epoch(created_at) from t",
+        "select amount::decimal(38, 9) from t",
+        "select len(name) from t",
+        "select date_diff('day', started_at, ended_at) from t",
+    ],
+)
+def test_the_duckdb_only_check_catches_duckdb_sql(duckdb_sql):
+    assert duckdb_only_sql(duckdb_sql)
+
+
+def test_the_duckdb_only_check_passes_bigquery_sql():
+    sql = (
+        "select json_value(payload, '$.id'), format_date('%Y-%m', d), date_diff(b, a, day), "
+        "cast(amount as numeric), length(name), timestamp_seconds(epoch) from t"
+    )
+    assert duckdb_only_sql(sql) == []
+
+
+def test_compiled_sql_has_no_week_truncation(compiled):
+    """The emulator truncates `date_trunc(d, week(monday))` to the wrong day without an error
+    (docs/bigquery.md): a model truncating to weeks must be checked on BigQuery itself first."""
+    weekly = [
+        unique_id
+        for unique_id, sql in compiled_models(compiled).items()
+        for tree in sqlglot.parse(sql, read="bigquery")
+        if tree is not None
+        for truncation in tree.find_all(exp.DateTrunc, exp.TimestampTrunc)
+        if "WEEK" in truncation.args["unit"].sql(dialect="bigquery").upper()
+    ]
+    assert not weekly, f"week truncation, which the emulator gets wrong, in {weekly}: see docs/bigquery.md"
 
 
 def test_compiled_sql_uses_bigquery_functions(compiled):

@@ -154,6 +154,9 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
         # dbt still prints errors to stdout (as JSON): dropped, the callback logs them.
         with contextlib.redirect_stdout(DbtStdoutFilter()):
             result = self._invoke_dbt_runner(command, env, cwd, [on_event])
+        summary = bytes_processed_summary(self._node_results)
+        if summary:
+            self.log.info(summary)
         if errors:
             raise errors[0]
         return result
@@ -205,6 +208,9 @@ class ResultsOnceProducer(DbtProducerWatcherOperator, _DbtRunnerWithoutFullGc):
                     with self._results_lock:
                         self._compiled_sql[unique_id] = sql
                 run_result = event.get("data", {}).get("run_result") or {}
+                if run_result.get("bytes_processed") is not None:
+                    self.log.info("%s processed %s on BigQuery", unique_id, _bytes(run_result["bytes_processed"]))
+                    self._record(unique_id, bytes_processed=run_result["bytes_processed"])
                 self._record(
                     unique_id,
                     status=str(status),
@@ -280,9 +286,37 @@ def event_fields(event: Any) -> dict[str, Any]:
             "message": data.run_result.message or None,
             "execution_time": data.run_result.execution_time,
         }
+        # dbt-bigquery's adapter response (BigQueryAdapterResponse) carries the job's bytes
+        # processed, what on-demand pricing bills; other adapters have none.
+        if "bytes_processed" in data.run_result.adapter_response:
+            fields["data"]["run_result"]["bytes_processed"] = int(data.run_result.adapter_response["bytes_processed"])
     if "msg" in data.DESCRIPTOR.fields_by_name and data.msg:
         fields["data"]["msg"] = data.msg
     return fields
+
+
+def bytes_processed_summary(node_results: Mapping[str, Mapping[str, Any]], largest: int = 5) -> str | None:
+    """The run's bytes processed on BigQuery (on-demand billing's measure), summed over the
+    nodes that reported it, with the largest; None when no node did (DuckDB)."""
+    processed = {
+        unique_id: result["bytes_processed"]
+        for unique_id, result in node_results.items()
+        if result.get("bytes_processed") is not None
+    }
+    if not processed:
+        return None
+    top = sorted(processed.items(), key=lambda item: item[1], reverse=True)[:largest]
+    return (
+        f"dbt build processed {_bytes(sum(processed.values()))} on BigQuery over {len(processed)} nodes; largest: "
+        + ", ".join(
+            f"{unique_id.rsplit('.', 1)[-1] if unique_id.startswith('model.') else unique_id} {_bytes(n)}"
+            for unique_id, n in top
+        )
+    )
+
+
+def _bytes(count: int) -> str:
+    return f"{count:,} bytes ({count / 2**30:.3f} GiB)"
 
 
 def _has_message(message: Any, field: str) -> bool:

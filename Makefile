@@ -71,8 +71,11 @@ run: export SHOP_ANALYTICS_ETSY_EXTRACT ?= connector
 run: venv manifest connector-venv  ## set up and run the whole DAG once on the embedded default (DuckDB); Etsy through its connector
 	$(PY) -m standin.local_run
 
-test: venv manifest browser connector-venv  ## set up and run every test
-	$(PY) -m pytest -q
+test: venv manifest browser connector-venv  ## set up and run every test (the BigQuery emulator's: make test-bigquery)
+	$(PY) -m pytest -q --ignore=tests/bigquery
+
+test-bigquery: venv bigquery-venv  ## the bigquery target on the BigQuery emulator vs DuckDB: full build + a daily run, marts compared (docs/bigquery.md)
+	$(PY) -m pytest -q tests/bigquery
 
 lint: venv checkov  ## ruff, and checkov on composer/terraform
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

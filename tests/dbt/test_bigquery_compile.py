@@ -151,3 +151,52 @@ def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
     assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
     assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
+
+
+# Tables with no day grain: one row per customer / listing, read whole by every report; a date
+# partition would hold the whole table in one partition. Clustered by shop all the same.
+UNPARTITIONED_BY_DESIGN = {
+    "dim_customers": "one row per customer, no day grain",
+    "dim_products": "one row per listing, no day grain",
+}
+# Large tables still built without partitioning or clustering on BigQuery: their model SQL is
+# being reworked on wip/layering, which must give each a date partition and a shop cluster
+# (sales_table_config) and then remove it here; the test fails on any model missing from or
+# left over in this list.
+NOT_YET_PARTITIONED = {
+    "fct_customer_cohorts": "cohort month x shop: sales_table_config on cohort_month",
+    "fct_instagram_posts": "one row per post: date_partitioned_table_config on published_date",
+    "int_sales__customer_orders": "rebuilt in full from int_sales__orders",
+    "int_sales__order_fees": "rebuilt in full from the ledger allocations",
+}
+
+
+def test_every_large_bigquery_table_is_date_partitioned_and_clustered_by_shop(compiled):
+    """Every table and incremental model (views scan their inputs) records a date partition
+    and a clustering that starts with shop_id, on the bigquery target."""
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    lacking = {}
+    for node in manifest["nodes"].values():
+        config = node["config"]
+        if node["resource_type"] != "model" or config["materialized"] not in ("table", "incremental"):
+            continue
+        partition = config.get("partition_by") or {}
+        problems = []
+        if partition.get("data_type") != "date" and node["name"] not in UNPARTITIONED_BY_DESIGN:
+            problems.append(f"partition_by {partition or None}")
+        if (config.get("cluster_by") or [None])[0] != "shop_id":
+            problems.append(f"cluster_by {config.get('cluster_by')}")
+        if problems:
+            lacking[node["name"]] = problems
+    assert set(lacking) == set(NOT_YET_PARTITIONED), (
+        f"models lacking a date partition or a shop cluster on BigQuery: {json.dumps(lacking, indent=1)}; "
+        f"known and listed: {sorted(NOT_YET_PARTITIONED)}"
+    )
+
+
+def test_the_largest_fact_tables_require_a_partition_filter(compiled):
+    """Orders and order items grow with every order: a reader scanning all of either is a mistake."""
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    assert configs["fct_orders"]["require_partition_filter"] is True
+    assert configs["fct_order_items"]["require_partition_filter"] is True

@@ -76,3 +76,26 @@ def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
     assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
     assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
+
+
+def test_reporting_tables_are_partitioned_by_date_and_clustered_by_shop_on_bigquery(compiled):
+    """Looker Studio's date range then scans only the partitions it shows (the publish step
+    clones marts, which keeps partitioning and clustering). Dimensions have no date to filter
+    on: clustered by shop only."""
+    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
+    from shop_analytics.publish import REPORTING_TABLES
+
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    unpartitioned = {}
+    for table in REPORTING_TABLES:
+        config = configs[table]
+        cluster_by = config.get("cluster_by") or []
+        if not cluster_by or cluster_by[0] != "shop_id":
+            unpartitioned[table] = f"clustered by {cluster_by}, not shop first"
+        partition_by = config.get("partition_by")
+        if table.startswith("dim_"):
+            continue
+        if not partition_by or partition_by.get("data_type") != "date":
+            unpartitioned[table] = f"partition_by {partition_by}"
+    assert unpartitioned == {}, unpartitioned

@@ -73,25 +73,6 @@
     }) }}
 {%- endmacro %}
 
-{#- Config of a date-partitioned table rebuilt in full (BigQuery partitioning and
-    clustering; nothing to configure on DuckDB). -#}
-{% macro sales_table_config(partition_column, cluster_by, require_partition_filter=false) -%}
-    {{ return(adapter.dispatch('sales_table_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter)) }}
-{%- endmacro %}
-
-{% macro default__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
-    {{ return({'materialized': 'table'}) }}
-{%- endmacro %}
-
-{% macro bigquery__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
-    {{ return({
-        'materialized': 'table',
-        'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
-        'cluster_by': cluster_by,
-        'require_partition_filter': require_partition_filter,
-    }) }}
-{%- endmacro %}
-
 {#- Readers of a table that requires a partition filter (BigQuery) read all of it. -#}
 {% macro all_partitions(partition_column) -%}
     {{ partition_column }} >= date '1900-01-01'

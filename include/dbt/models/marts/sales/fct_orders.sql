@@ -4,7 +4,7 @@
     Sales tax is not the shop's money: it is left out of net sales and net profit on the
     sale and on the refund (docs/metrics.md). A canceled order counts no sales: its net
     sales are 0 and its net profit is what it still cost (fees, labels, goods). -#}
-{{ config(**sales_table_config('order_date', ['shop_id', 'customer_id', 'receipt_id'], require_partition_filter=true)) }}
+{{ config(**date_partitioned_table_config('order_date', ['shop_id', 'customer_id', 'receipt_id'], require_partition_filter=true)) }}
 
 with orders as (
     select * from {{ ref('int_sales__orders') }}

@@ -7,7 +7,7 @@
     shipment), each in its own columns; the reconciliation tests in _sales__models.yml
     hold every column to its source per shop, currency and day. Definitions:
     docs/metrics.md. -#}
-{{ config(**sales_table_config('date_day', ['shop_id'])) }}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}

@@ -19,7 +19,7 @@ refunds as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 
 receipts_in_scope as (

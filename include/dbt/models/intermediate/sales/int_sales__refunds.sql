@@ -13,7 +13,7 @@ with refunds as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 {% endif %}
 

@@ -1,6 +1,6 @@
 {#- One row per transaction (order line), dated by its order: partitions line up with
     fct_orders, and a day is rebuilt whenever one of its receipts changed. -#}
--- depends_on: {{ ref('stg_etsy__receipts') }} (read by sales_changed_order_dates on incremental runs)
+-- depends_on: {{ ref('stg_etsy__receipts') }} (read in the incremental branch, which dbt's parse does not render)
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true)) }}
 
 with transactions as (
@@ -9,7 +9,7 @@ with transactions as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 {% endif %}
 

@@ -8,7 +8,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), 'create_date') }}
+    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), ref('shop_accounts'), 'create_date') }}
 ),
 {% endif %}
 
@@ -30,7 +30,7 @@ source as (
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('source', 'shop_id', 'create_date') }}
+    {{ shop_local_dates('source', 'shop_id', 'create_date', ref('shop_accounts')) }}
 ),
 
 renamed as (

@@ -60,8 +60,10 @@ run: venv manifest connector-venv  ## set up and run the whole DAG once on the e
 test: venv manifest browser connector-venv  ## set up and run every test
 	$(PY) -m pytest -q
 
-lint: venv checkov  ## ruff, and checkov on composer/terraform
+# sqlfluff's dbt templater compiles the project against an in-memory DuckDB (no data needed).
+lint: venv checkov  ## ruff, sqlfluff (dbt templater) on the dbt project, and checkov on composer/terraform
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	SHOP_ANALYTICS_DUCKDB_PATH=:memory: $(VENV)/bin/sqlfluff lint include/dbt/models include/dbt/tests
 
 clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
 	rm -rf .airflow data include/dbt/target include/dbt/logs build

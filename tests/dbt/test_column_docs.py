@@ -66,5 +66,6 @@ def test_staging_columns_are_described(layers):
     undescribed = {model: missing for model, (_, missing, _) in layers["staging"].items() if missing}
     share = 1 - sum(len(missing) for missing in undescribed.values()) / total
     assert share >= STAGING_MINIMUM_SHARE, (
-        f"staging: {share:.1%} of {total} columns described, below {STAGING_MINIMUM_SHARE:.0%}; undescribed: {undescribed}"
+        f"staging: {share:.1%} of {total} columns described, below {STAGING_MINIMUM_SHARE:.0%}; "
+        f"undescribed: {undescribed}"
     )

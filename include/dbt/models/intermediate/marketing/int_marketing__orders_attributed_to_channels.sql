@@ -77,7 +77,7 @@ quotas as (
         end as rounded_revenue_share,
         row_number() over (
             partition by shop_id, date_day
-            order by sessions desc, channel_group
+            order by sessions desc, channel_group asc
         ) as session_rank
     from with_sessions
 
@@ -100,7 +100,7 @@ ranked as (
         orders - sum(order_floor) over (partition by shop_id, date_day) as orders_left,
         row_number() over (
             partition by shop_id, date_day
-            order by order_remainder desc, sessions desc, channel_group
+            order by order_remainder desc, sessions desc, channel_group asc
         ) as remainder_rank,
         sum(case when session_rank > 1 then rounded_revenue_share else 0 end)
             over (partition by shop_id, date_day) as revenue_shared_to_others

@@ -24,9 +24,9 @@ latest_versions as (
 ),
 
 source as (
-    select *
-    from {{ source('etsy', 'ledger_entries') }}
-    where _airbyte_raw_id in (select _airbyte_raw_id from latest_versions)
+    select ledger_entries.*
+    from {{ source('etsy', 'ledger_entries') }} as ledger_entries
+    where ledger_entries._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
 ),
 
 local_dates as {{ materialized_cte() }} (

@@ -55,7 +55,11 @@ receipts_in_scope as (
 ),
 
 unnested as (
-    {{ json_array_rows('receipts_in_scope', 'refunds', 'refund', ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'], with_offset=true) }}
+    {{ json_array_rows(
+        'receipts_in_scope', 'refunds', 'refund',
+        ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'],
+        with_offset=true
+    ) }}
 ),
 
 final as (
@@ -69,7 +73,9 @@ final as (
         {{ money_currency(json_object('refund', '$.amount')) }} as currency_code,
         {{ parsed_money_amount(json_object('refund', '$.amount')) }} as refund_amount,
         {{ epoch_to_timestamp(json_string('refund', '$.created_timestamp')) }} as refunded_at,
-        {{ local_date(epoch_to_timestamp(json_string('refund', '$.created_timestamp')), 'shop_time_zone') }} as refunded_date,
+        {{ local_date(
+            epoch_to_timestamp(json_string('refund', '$.created_timestamp')), 'shop_time_zone'
+        ) }} as refunded_date,
         receipt_created_date,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from unnested

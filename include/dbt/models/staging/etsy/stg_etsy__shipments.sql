@@ -56,7 +56,11 @@ receipts_in_scope as (
 ),
 
 unnested as (
-    {{ json_array_rows('receipts_in_scope', 'shipments', 'shipment', ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'], with_offset=true) }}
+    {{ json_array_rows(
+        'receipts_in_scope', 'shipments', 'shipment',
+        ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'],
+        with_offset=true
+    ) }}
 ),
 
 final as (
@@ -70,7 +74,9 @@ final as (
         {{ json_string('shipment', '$.carrier_name') }} as carrier_name,
         {{ json_string('shipment', '$.tracking_code') }} as tracking_code,
         {{ epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')) }} as notified_at,
-        {{ local_date(epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')), 'shop_time_zone') }} as notified_date,
+        {{ local_date(
+            epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')), 'shop_time_zone'
+        ) }} as notified_date,
         receipt_created_date,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from unnested

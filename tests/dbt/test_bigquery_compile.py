@@ -76,3 +76,28 @@ def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
     assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
     assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
+
+
+def test_every_reporting_table_is_partitioned_by_day_and_clustered_by_shop(compiled):
+    """Looker Studio's date range and shop filter prune partitions and blocks: each reporting
+    table is partitioned by a day (a DATE, or a UTC timestamp's day) and clustered by shop_id
+    first. The publish clone keeps both (a clone copies partitioning and clustering)."""
+    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
+    from shop_analytics.publish import REPORTING_TABLES
+
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    configs = {
+        node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    unpartitioned = {}
+    for table in REPORTING_TABLES:
+        partition_by = configs[table].get("partition_by") or {}
+        cluster_by = configs[table].get("cluster_by") or []
+        cluster_by = [cluster_by] if isinstance(cluster_by, str) else cluster_by
+        if (
+            partition_by.get("data_type") not in ("date", "timestamp")
+            or partition_by.get("granularity", "day") != "day"
+            or cluster_by[:1] != ["shop_id"]
+        ):
+            unpartitioned[table] = {"partition_by": partition_by, "cluster_by": cluster_by}
+    assert not unpartitioned, f"reporting tables without a day partition and shop_id cluster: {unpartitioned}"

@@ -86,9 +86,7 @@ def test_every_reporting_table_is_partitioned_by_day_and_clustered_by_shop(compi
     from shop_analytics.publish import REPORTING_TABLES
 
     manifest = json.loads((compiled / "manifest.json").read_text())
-    configs = {
-        node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
-    }
+    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     unpartitioned = {}
     for table in REPORTING_TABLES:
         partition_by = configs[table].get("partition_by") or {}

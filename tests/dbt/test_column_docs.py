@@ -113,5 +113,17 @@ def test_every_metric_column_of_reporting_says_what_its_doc_block_says(published
         if not comment.startswith(blocks[block]):
             disagreeing[f"{table}.{column}"] = f"use {{{{ doc('{block}') }}}}; published: {comment[:120]!r}"
     assert {table for table, _ in comments} == set(REPORTING_TABLES)
-    assert checked >= 60, f"only {checked} metric columns found: are the doc blocks still named {METRIC_BLOCK_PREFIXES}?"
+    assert checked >= 60, f"only {checked} metric columns: are the doc blocks still named {METRIC_BLOCK_PREFIXES}?"
     assert not disagreeing, json.dumps(disagreeing, indent=1)
+
+
+def test_every_reporting_column_carries_its_description_in_the_warehouse(published_reporting):
+    """Looker Studio shows the warehouse's column descriptions: after the publish, every column
+    of every `reporting` table has a non-empty comment (DuckDB's COMMENT ON COLUMN)."""
+    published = published_reporting.query(
+        "select table_name, column_name, coalesce(comment, '') from duckdb_columns() where schema_name = ?",
+        [REPORTING_SCHEMA],
+    )
+    assert {table for table, _, _ in published} == set(REPORTING_TABLES)
+    uncommented = [f"{table}.{column}" for table, column, comment in published if not comment.strip()]
+    assert not uncommented, f"reporting columns without a description in the warehouse: {uncommented}"

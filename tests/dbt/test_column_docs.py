@@ -15,6 +15,10 @@ from shop_analytics.publish import REPORTING_SCHEMA, REPORTING_TABLES
 
 # Minimum share of described columns per layer (models/<layer>/...).
 REQUIRED_COVERAGE = {"marts": 1.0, "staging": 0.95}
+# BigQuery's limits (TableFieldSchema.description, Table.description): a longer description
+# fails persist_docs and the publish step on BigQuery only, never on DuckDB.
+BIGQUERY_MAX_COLUMN_DESCRIPTION = 1024
+BIGQUERY_MAX_TABLE_DESCRIPTION = 16384
 # Doc blocks that define a metric column, by prefix: <prefix><column name>.
 METRIC_BLOCK_PREFIXES = ("metric_", "traffic_", "instagram_")
 # A column whose metric has its own block in one table: GA4's channel report counts engaged
@@ -127,3 +131,17 @@ def test_every_reporting_column_carries_its_description_in_the_warehouse(publish
     assert {table for table, _, _ in published} == set(REPORTING_TABLES)
     uncommented = [f"{table}.{column}" for table, column, comment in published if not comment.strip()]
     assert not uncommented, f"reporting columns without a description in the warehouse: {uncommented}"
+
+
+def test_descriptions_fit_bigquerys_limits(published_reporting):
+    too_long = {}
+    for name, node in model_nodes(published_reporting).items():
+        if len(node["description"]) > BIGQUERY_MAX_TABLE_DESCRIPTION:
+            too_long[name] = len(node["description"])
+        for column, spec in node["columns"].items():
+            if len(spec.get("description", "")) > BIGQUERY_MAX_COLUMN_DESCRIPTION:
+                too_long[f"{name}.{column}"] = len(spec["description"])
+    assert not too_long, (
+        f"descriptions longer than BigQuery accepts ({BIGQUERY_MAX_COLUMN_DESCRIPTION} characters a column, "
+        f"{BIGQUERY_MAX_TABLE_DESCRIPTION} a table): shorten them: {too_long}"
+    )

@@ -99,3 +99,43 @@ def test_every_reporting_table_is_partitioned_by_day_and_clustered_by_shop(compi
         ):
             unpartitioned[table] = {"partition_by": partition_by, "cluster_by": cluster_by}
     assert not unpartitioned, f"reporting tables without a day partition and shop_id cluster: {unpartitioned}"
+
+
+@pytest.fixture(scope="module")
+def published_offline(tmp_path_factory) -> dict:
+    """The publish operation run for BigQuery offline: what it would send, per call."""
+    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
+    from shop_analytics.publish import publish_args
+
+    target_path = tmp_path_factory.mktemp("bigquery_publish")
+    command = [sys.executable, str(HELPER), str(target_path), "--publish", json.dumps(publish_args())]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    calls = json.loads((target_path / "publish_calls.json").read_text())
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    calls["models"] = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    return calls
+
+
+def test_publish_describes_every_reporting_table_and_column_on_bigquery(published_offline):
+    """Looker Studio shows BigQuery's descriptions: the publish clones each mart into `reporting`
+    and sets the table's description and every column's (all of the model's contract columns,
+    none empty) from the dbt graph."""
+    from shop_analytics.publish import REPORTING_SCHEMA, REPORTING_TABLES
+
+    clones = " ".join(published_offline["statements"])
+    tables = {call["table"]: call for call in published_offline["table_descriptions"]}
+    columns = {call["table"]: call for call in published_offline["column_descriptions"]}
+    for table in REPORTING_TABLES:
+        model = published_offline["models"][table]
+        project, mart = model["database"], f"`{model['database']}`.`{model['schema']}`.`{model['alias']}`"
+        assert f"create or replace table `{project}`.`{REPORTING_SCHEMA}`.`{table}` clone {mart}" in clones, table
+        assert table in tables and table in columns, f"the publish set no description on reporting.{table}"
+        assert tables[table]["schema"] == columns[table]["schema"] == REPORTING_SCHEMA
+        assert tables[table]["description"] == model["description"] != "", table
+        described = columns[table]["columns"]
+        assert set(described) == set(model["columns"]), f"{table}: columns not described on BigQuery"
+        empty = [column for column, description in described.items() if not description.strip()]
+        assert not empty, f"reporting.{table}: empty descriptions on BigQuery: {empty}"
+        for column, description in described.items():
+            assert description == model["columns"][column]["description"], f"{table}.{column}"

@@ -8,20 +8,15 @@ relation present (the incremental branches). Run as a script, so the patches sta
 own process:
 
     python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing]
-
-With `--publish ARGS_JSON` it runs the publish operation instead (every relation present) and
-writes what it would have sent to BigQuery to TARGET_PATH/publish_calls.json: its SQL
-statements, and the table and column descriptions it set.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
-from dbt.adapters.bigquery.connections import BigQueryAdapterResponse, BigQueryConnectionManager
+from dbt.adapters.bigquery.connections import BigQueryConnectionManager
 from dbt.adapters.bigquery.impl import BigQueryAdapter
 from dbt.adapters.contracts.connection import ConnectionState
 from dbt.cli.main import dbtRunner
@@ -79,65 +74,5 @@ def compile_offline(target_path: Path, relations_exist: bool) -> bool:
     return result.success
 
 
-def publish_offline(target_path: Path, publish_args: str) -> bool:
-    """`dbt run-operation publish_reporting_tables` on BigQuery with every mart present: the
-    statements and metadata updates are recorded instead of sent."""
-    from dbt_common.clients import agate_helper
-
-    calls: dict[str, list] = {"statements": [], "table_descriptions": [], "column_descriptions": []}
-    BigQueryConnectionManager.open = classmethod(open_offline)
-    BigQueryAdapter.get_relation = lambda self, database, schema, identifier, **_: self.Relation.create(
-        database=database, schema=schema, identifier=identifier, type="table"
-    )
-    BigQueryAdapter.create_schema = lambda self, relation: None
-
-    def execute(self, sql, auto_begin=False, fetch=None, limit=None):
-        calls["statements"].append(sql)
-        return BigQueryAdapterResponse(_message="OK"), agate_helper.empty_table()
-
-    def update_table_description(self, database, schema, identifier, description):
-        calls["table_descriptions"].append({"schema": schema, "table": identifier, "description": description})
-
-    def update_columns(self, relation, columns):
-        calls["column_descriptions"].append(
-            {
-                "schema": relation.schema,
-                "table": relation.identifier,
-                "columns": {name: column["description"] for name, column in columns.items()},
-            }
-        )
-
-    BigQueryConnectionManager.execute = execute
-    BigQueryAdapter.update_table_description = update_table_description
-    BigQueryAdapter.update_columns = update_columns
-    os.environ["DBT_TARGET"] = "bigquery"
-    os.environ["SHOP_ANALYTICS_CUSTOMER_ID_PEPPER"] = OFFLINE_COMPILE_PEPPER
-    os.chdir(DBT_PROJECT_DIR)
-    result = dbtRunner().invoke(
-        [
-            "run-operation",
-            "publish_reporting_tables",
-            "--args",
-            publish_args,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--no-populate-cache",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-            "--quiet",
-        ]
-    )
-    if not result.success:
-        print(f"dbt run-operation failed: {result.exception}", file=sys.stderr)
-    (target_path / "publish_calls.json").write_text(json.dumps(calls))
-    return result.success
-
-
 if __name__ == "__main__":
-    if "--publish" in sys.argv[2:]:
-        succeeded = publish_offline(Path(sys.argv[1]), sys.argv[sys.argv.index("--publish") + 1])
-    else:
-        succeeded = compile_offline(Path(sys.argv[1]), "--existing" in sys.argv[2:])
-    sys.exit(0 if succeeded else 1)
+    sys.exit(0 if compile_offline(Path(sys.argv[1]), "--existing" in sys.argv[2:]) else 1)

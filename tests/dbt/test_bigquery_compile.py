@@ -1,5 +1,6 @@
 """Every model (and test) of the dbt project compiles for BigQuery offline, and the compiled
-SQL parses as BigQuery SQL (sqlglot), both as a first build and as an incremental run."""
+SQL parses as BigQuery SQL (sqlglot), both as a first build and as an incremental run; the
+publish operation, run offline, describes every reporting table and column on BigQuery."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlglot
 from sqlglot.errors import ParseError
 
 HELPER = Path(__file__).with_name("bigquery_offline_compile.py")
+PUBLISH_HELPER = Path(__file__).with_name("bigquery_offline_publish.py")
 
 
 @pytest.fixture(scope="module", params=["first_build", "incremental_run"])
@@ -65,42 +67,6 @@ def test_compiled_sql_uses_bigquery_functions(compiled):
     assert "timestamp_seconds" in transactions
 
 
-def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
-    """BigQuery has no HMAC function: the model must hash with the pads RFC 2104 derives from
-    the pepper (the DuckDB test recomputes the digest itself, from the same formula)."""
-    sys.path.insert(0, str(HELPER.parent))
-    from bigquery_offline_compile import OFFLINE_COMPILE_PEPPER
-
-    key = bytes.fromhex(OFFLINE_COMPILE_PEPPER).ljust(64, b"\0")
-    inner, outer = (bytes(byte ^ pad for byte in key).hex() for pad in (0x36, 0x5C))
-    sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
-    assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
-    assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
-
-
-def test_every_reporting_table_is_partitioned_by_day_and_clustered_by_shop(compiled):
-    """Looker Studio's date range and shop filter prune partitions and blocks: each reporting
-    table is partitioned by a day (a DATE, or a UTC timestamp's day) and clustered by shop_id
-    first. The publish clone keeps both (a clone copies partitioning and clustering)."""
-    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
-    from shop_analytics.publish import REPORTING_TABLES
-
-    manifest = json.loads((compiled / "manifest.json").read_text())
-    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    unpartitioned = {}
-    for table in REPORTING_TABLES:
-        partition_by = configs[table].get("partition_by") or {}
-        cluster_by = configs[table].get("cluster_by") or []
-        cluster_by = [cluster_by] if isinstance(cluster_by, str) else cluster_by
-        if (
-            partition_by.get("data_type") not in ("date", "timestamp")
-            or partition_by.get("granularity", "day") != "day"
-            or cluster_by[:1] != ["shop_id"]
-        ):
-            unpartitioned[table] = {"partition_by": partition_by, "cluster_by": cluster_by}
-    assert not unpartitioned, f"reporting tables without a day partition and shop_id cluster: {unpartitioned}"
-
-
 @pytest.fixture(scope="module")
 def published_offline(tmp_path_factory) -> dict:
     """The publish operation run for BigQuery offline: what it would send, per call."""
@@ -108,7 +74,7 @@ def published_offline(tmp_path_factory) -> dict:
     from shop_analytics.publish import publish_args
 
     target_path = tmp_path_factory.mktemp("bigquery_publish")
-    command = [sys.executable, str(HELPER), str(target_path), "--publish", json.dumps(publish_args())]
+    command = [sys.executable, str(PUBLISH_HELPER), str(target_path), json.dumps(publish_args())]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     calls = json.loads((target_path / "publish_calls.json").read_text())
@@ -139,3 +105,16 @@ def test_publish_describes_every_reporting_table_and_column_on_bigquery(publishe
         assert not empty, f"reporting.{table}: empty descriptions on BigQuery: {empty}"
         for column, description in described.items():
             assert description == model["columns"][column]["description"], f"{table}.{column}"
+
+
+def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
+    """BigQuery has no HMAC function: the model must hash with the pads RFC 2104 derives from
+    the pepper (the DuckDB test recomputes the digest itself, from the same formula)."""
+    sys.path.insert(0, str(HELPER.parent))
+    from bigquery_offline_compile import OFFLINE_COMPILE_PEPPER
+
+    key = bytes.fromhex(OFFLINE_COMPILE_PEPPER).ljust(64, b"\0")
+    inner, outer = (bytes(byte ^ pad for byte in key).hex() for pad in (0x36, 0x5C))
+    sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
+    assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
+    assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")

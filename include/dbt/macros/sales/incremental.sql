@@ -74,20 +74,19 @@
 {%- endmacro %}
 
 {#- Config of a date-partitioned table rebuilt in full (BigQuery partitioning and
-    clustering; nothing to configure on DuckDB). `partition_data_type` is 'timestamp' for a
-    table whose only date is a UTC timestamp: BigQuery partitions it by its UTC day. -#}
-{% macro sales_table_config(partition_column, cluster_by, require_partition_filter=false, partition_data_type='date') -%}
-    {{ return(adapter.dispatch('sales_table_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter, partition_data_type)) }}
+    clustering; nothing to configure on DuckDB). -#}
+{% macro sales_table_config(partition_column, cluster_by, require_partition_filter=false) -%}
+    {{ return(adapter.dispatch('sales_table_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter)) }}
 {%- endmacro %}
 
-{% macro default__sales_table_config(partition_column, cluster_by, require_partition_filter, partition_data_type) -%}
+{% macro default__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
     {{ return({'materialized': 'table'}) }}
 {%- endmacro %}
 
-{% macro bigquery__sales_table_config(partition_column, cluster_by, require_partition_filter, partition_data_type) -%}
+{% macro bigquery__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
     {{ return({
         'materialized': 'table',
-        'partition_by': {'field': partition_column, 'data_type': partition_data_type, 'granularity': 'day'},
+        'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
         'cluster_by': cluster_by,
         'require_partition_filter': require_partition_filter,
     }) }}

@@ -4,7 +4,6 @@
     after it. The 7-day figures are complete only when the first snapshot fell inside that
     window (otherwise the first delta carries older growth) and a snapshot exists on or after
     its last day (has_complete_first_7_days). -#}
-{{ config(**date_partitioned_table_config('posted_date', ['shop_id'])) }}
 {%- set count_metrics = ['reach', 'likes', 'comments', 'replies', 'saves', 'shares', 'total_interactions',
                          'follows', 'profile_visits'] %}
 {%- set first_7_days_metrics = ['reach', 'likes', 'comments', 'saves', 'shares', 'total_interactions', 'follows', 'profile_visits'] %}

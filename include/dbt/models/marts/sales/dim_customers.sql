@@ -3,7 +3,7 @@
     in the shop's currency (shop_accounts), the row's currency_code: receipts are always in
     it (staging blocks any other), and one in another currency would be left out of the
     figures rather than summed with them. -#}
-{{ config(**sales_table_config('first_order_date', ['shop_id', 'customer_id'])) }}
+{{ config(cluster_by=['shop_id', 'customer_id']) }}
 {%- set counted = 'not orders.is_canceled and orders.currency_code = shop_accounts.currency_code' %}
 
 with orders as (

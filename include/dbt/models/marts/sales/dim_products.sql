@@ -5,7 +5,7 @@
     in another currency would be left out of the figures rather than summed with them.
     Etsy's API has no listing views: `views` is null until a traffic source provides them
     (GA4 page paths are the [marketing] models'). -#}
-{{ config(**sales_table_config('created_at', ['shop_id', 'listing_id'], partition_data_type='timestamp')) }}
+{{ config(cluster_by=['shop_id', 'listing_id']) }}
 {%- set counted = 'not order_items.is_canceled_order and order_items.currency_code = shop_accounts.currency_code' %}
 
 with listings as (

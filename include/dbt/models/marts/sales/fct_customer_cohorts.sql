@@ -1,7 +1,6 @@
 {#- One row per shop, currency, first-order month (cohort) and month since it, zero-filled
     to the latest month with orders: how many of the cohort's customers ordered again, and
     what they spent. Non-canceled orders only. -#}
-{{ config(**sales_table_config('cohort_month', ['shop_id'])) }}
 with orders as (
     select * from {{ ref('fct_orders') }}
     where {{ all_partitions('order_date') }}

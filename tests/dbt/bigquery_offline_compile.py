@@ -42,6 +42,20 @@ def open_offline(cls, connection):
 OFFLINE_COMPILE_PEPPER = "00112233445566778899aabbccddeeff"
 
 
+def offline_dbt_options(target_path: Path) -> list[str]:
+    """The options every offline dbt invocation takes: this project, no warehouse cache, its own target."""
+    return [
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--no-populate-cache",
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+        "--quiet",
+    ]
+
+
 def compile_offline(target_path: Path, relations_exist: bool, without_pepper_model: str | None = None) -> bool:
     BigQueryConnectionManager.open = classmethod(open_offline)
 
@@ -63,14 +77,7 @@ def compile_offline(target_path: Path, relations_exist: bool, without_pepper_mod
         [
             "compile",
             *selection,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--no-populate-cache",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-            "--quiet",
+            *offline_dbt_options(target_path),
             # Unit tests read their parents' columns from the warehouse (get_fixture_sql), which
             # an offline compile cannot; the models they test are compiled here all the same.
             "--exclude",

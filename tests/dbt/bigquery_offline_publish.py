@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from bigquery_offline_compile import DBT_PROJECT_DIR, OFFLINE_COMPILE_PEPPER, open_offline
+from bigquery_offline_compile import DBT_PROJECT_DIR, OFFLINE_COMPILE_PEPPER, offline_dbt_options, open_offline
 from dbt.adapters.bigquery.connections import BigQueryAdapterResponse, BigQueryConnectionManager
 from dbt.adapters.bigquery.impl import BigQueryAdapter
 from dbt.cli.main import dbtRunner
@@ -58,14 +58,7 @@ def publish_offline(target_path: Path, publish_args: str) -> bool:
             "publish_reporting_tables",
             "--args",
             publish_args,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--no-populate-cache",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-            "--quiet",
+            *offline_dbt_options(target_path),
         ]
     )
     if not result.success:

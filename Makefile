@@ -77,8 +77,10 @@ test: venv manifest browser connector-venv  ## set up and run every test (the Bi
 test-bigquery: venv bigquery-venv  ## the bigquery target on the BigQuery emulator vs DuckDB: full build + a daily run, marts compared (docs/bigquery.md)
 	$(PY) -m pytest -q tests/bigquery
 
-lint: venv checkov  ## ruff, and checkov on composer/terraform
+# sqlfluff's dbt templater compiles the project against an in-memory DuckDB (no data needed).
+lint: venv checkov  ## ruff, sqlfluff (dbt templater) on the dbt project, and checkov on composer/terraform
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	SHOP_ANALYTICS_DUCKDB_PATH=:memory: $(VENV)/bin/sqlfluff lint include/dbt/models include/dbt/tests
 
 clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
 	rm -rf .airflow data include/dbt/target include/dbt/logs build

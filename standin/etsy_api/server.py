@@ -13,8 +13,11 @@ simulator's world (the records the stand-in's sync lands), in Etsy's wire format
 Every application call needs `x-api-key: <keystring>:<shared secret>` (a keystring alone is
 refused, as Etsy does since February 2026) and `Authorization: Bearer <access token>`; lists
 are `{"count", "results"}` with limit (<= 100) / offset; every answer carries Etsy's
-`x-limit-*` / `x-remaining-*` rate-limit headers. Faults (EtsyApiFaults) answer the next
-requests with 429 (with Retry-After) or 5xx, as Etsy does under load.
+`x-limit-*` / `x-remaining-*` rate-limit headers, and the limits are enforced: beyond the
+per-second limit (a sliding second) a call gets 429 with Retry-After, and once the day's
+budget is spent every call gets 429 with `x-remaining-today: 0` (both limits are set per
+stand-in, as Etsy sets them per app). Faults (EtsyApiFaults) answer the next requests with
+429 (with Retry-After) or 5xx, as Etsy does under load.
 
 The API serves the world as of its clock: only records created at or before the moment of the
 request (`now()`), never one from the future of the sync that reads it."""
@@ -26,6 +29,8 @@ import json
 import re
 import secrets
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -79,6 +84,8 @@ class EtsyApiStandin:
         refresh_token: str = "standin-refresh-token",
         host: str = "127.0.0.1",
         port: int = 0,
+        per_second_limit: int = RATE_LIMIT_PER_SECOND,
+        per_day_limit: int = RATE_LIMIT_PER_DAY,
     ) -> None:
         self.scenario = scenario
         self.now = now
@@ -88,7 +95,12 @@ class EtsyApiStandin:
         self.issued_refresh_tokens: list[str] = []
         self._lock = threading.Lock()
         self._world: dict[tuple[str, dt.date], list[dict]] = {}
-        self._remaining_today = RATE_LIMIT_PER_DAY
+        self.per_second_limit = per_second_limit
+        self.per_day_limit = per_day_limit
+        self._remaining_today = per_day_limit
+        self._calls_this_second: deque[float] = deque()  # monotonic times of the calls served in the last second
+        self.admitted_at: list[float] = []  # monotonic time of every call served (tests read it)
+        self.refused_for_rate = 0
         self._payment_index: tuple[dt.date | None, dict] = (None, {})
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._thread: threading.Thread | None = None
@@ -259,16 +271,29 @@ class EtsyApiStandin:
             return HTTPStatus.NOT_FOUND, {"error": f"no resource {path}"}
         return HTTPStatus.OK, {"count": len(rows), "results": rows[offset : offset + limit]}
 
-    def rate_headers(self) -> dict[str, str]:
+    def admit(self) -> tuple[bool, dict[str, str]]:
+        """Count a call against the per-second and per-day limits: (served?, rate-limit headers)."""
         with self._lock:
+            moment = time.monotonic()
+            while self._calls_this_second and moment - self._calls_this_second[0] >= 1.0:
+                self._calls_this_second.popleft()
+            limits = {"x-limit-per-second": str(self.per_second_limit), "x-limit-per-day": str(self.per_day_limit)}
+            remaining_today = str(max(self._remaining_today, 0))
+            refused = {**limits, "x-remaining-this-second": "0", "x-remaining-today": remaining_today}
+            if self._remaining_today <= 0:
+                self.refused_for_rate += 1
+                return False, {**refused, "Retry-After": "3600"}
+            if len(self._calls_this_second) >= self.per_second_limit:
+                self.refused_for_rate += 1
+                return False, {**refused, "Retry-After": "1"}
+            self._calls_this_second.append(moment)
+            self.admitted_at.append(moment)
             self._remaining_today -= 1
-            remaining = self._remaining_today
-        return {
-            "x-limit-per-second": str(RATE_LIMIT_PER_SECOND),
-            "x-remaining-this-second": str(RATE_LIMIT_PER_SECOND - 1),
-            "x-limit-per-day": str(RATE_LIMIT_PER_DAY),
-            "x-remaining-today": str(remaining),
-        }
+            return True, {
+                **limits,
+                "x-remaining-this-second": str(self.per_second_limit - len(self._calls_this_second)),
+                "x-remaining-today": str(self._remaining_today),
+            }
 
 
 def _within(row: dict, bounds: dict[str, int], created: str, modified: str | None = None) -> bool:
@@ -322,8 +347,17 @@ def _handler(api: EtsyApiStandin) -> type[BaseHTTPRequestHandler]:
             if faulted:
                 self._send(*faulted)
                 return
+            admitted, rate_headers = api.admit()
+            if not admitted:
+                quota = "day" if rate_headers["x-remaining-today"] == "0" else "second"
+                self._send(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    {"error": f"You have exceeded your quota of requests per {quota}"},
+                    rate_headers,
+                )
+                return
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             status, body = api.get(parts.path, query)
-            self._send(status, body, api.rate_headers())
+            self._send(status, body, rate_headers)
 
     return Handler

@@ -146,6 +146,30 @@ def test_read_pages_with_limit_and_offset_and_retries_429_and_5xx(first_read):
     assert not [m for m in of_type(found, "TRACE") if m["trace"]["type"] == "ERROR"]
 
 
+def test_beyond_the_per_second_limit_refused_requests_are_waited_out_and_nothing_is_lost():
+    per_second = 4
+    with EtsyApiStandin(SMALL_WORLD, lambda: moment_of(SYNC_DAY), per_second_limit=per_second) as api:
+        config = config_for(api, shop_ids=[shop.shop_id for shop in SMALL_WORLD.shops])
+        config["start_date"] = SMALL_WORLD.history_start.isoformat()
+        found = messages("read", config, catalog=catalog(("shops", "reviews")))
+    assert not [m for m in of_type(found, "TRACE") if m["trace"]["type"] == "ERROR"]
+    expected = sum(t.num_rows for t in records(SMALL_WORLD, "etsy", "reviews", SYNC_DAY, None))
+    assert len(records_of(found, "reviews")) == expected > 0
+
+
+def test_a_spent_daily_limit_stops_the_read_with_the_limit_and_what_to_do():
+    with EtsyApiStandin(WORLD, lambda: moment_of(SYNC_DAY), per_day_limit=5) as api:
+        found = []
+        with pytest.raises(etsy_connector.ConnectorFailed):
+            read = etsy_connector.run_connector("read", config_for(api), catalog=catalog(("shops", "receipts")))
+            for message in read:
+                found.append(message)
+        served = len(api.admitted_at)
+    errors = [m["trace"]["error"]["message"] for m in of_type(found, "TRACE") if m["trace"]["type"] == "ERROR"]
+    assert served == 5, "every request of the day's budget was served, and no more"
+    assert any("daily request limit" in error and "5" in error for error in errors), errors
+
+
 def test_ledger_entries_are_read_in_windows_of_at_most_31_days(first_read):
     _, requests, _ = first_read
     windows = [

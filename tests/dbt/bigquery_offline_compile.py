@@ -7,7 +7,10 @@ connection is a stand-in that never talks to Google and the existence check answ
 relation present (the incremental branches). Run as a script, so the patches stay in its
 own process:
 
-    python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing]
+    python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing] [--without-pepper MODEL]
+
+--without-pepper compiles MODEL alone with no customer_id pepper set, as a Composer
+environment missing its secret would.
 """
 
 from __future__ import annotations
@@ -39,7 +42,21 @@ def open_offline(cls, connection):
 OFFLINE_COMPILE_PEPPER = "00112233445566778899aabbccddeeff"
 
 
-def compile_offline(target_path: Path, relations_exist: bool) -> bool:
+def offline_dbt_options(target_path: Path) -> list[str]:
+    """The options every offline dbt invocation takes: this project, no warehouse cache, its own target."""
+    return [
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--no-populate-cache",
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+        "--quiet",
+    ]
+
+
+def compile_offline(target_path: Path, relations_exist: bool, without_pepper_model: str | None = None) -> bool:
     BigQueryConnectionManager.open = classmethod(open_offline)
 
     def get_relation(self, database, schema, identifier, **_):
@@ -50,19 +67,17 @@ def compile_offline(target_path: Path, relations_exist: bool) -> bool:
     BigQueryAdapter.get_relation = get_relation
     os.environ["DBT_TARGET"] = "bigquery"
     # BigQuery refuses to compile customer_id without a pepper (macros/cross_db/hmac.sql).
-    os.environ["SHOP_ANALYTICS_CUSTOMER_ID_PEPPER"] = OFFLINE_COMPILE_PEPPER
+    if without_pepper_model:
+        os.environ.pop("SHOP_ANALYTICS_CUSTOMER_ID_PEPPER", None)
+    else:
+        os.environ["SHOP_ANALYTICS_CUSTOMER_ID_PEPPER"] = OFFLINE_COMPILE_PEPPER
     os.chdir(DBT_PROJECT_DIR)
+    selection = ["--select", without_pepper_model] if without_pepper_model else []
     result = dbtRunner().invoke(
         [
             "compile",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--no-populate-cache",
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-            "--quiet",
+            *selection,
+            *offline_dbt_options(target_path),
             # Unit tests read their parents' columns from the warehouse (get_fixture_sql), which
             # an offline compile cannot; the models they test are compiled here all the same.
             "--exclude",
@@ -75,4 +90,6 @@ def compile_offline(target_path: Path, relations_exist: bool) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if compile_offline(Path(sys.argv[1]), "--existing" in sys.argv[2:]) else 1)
+    options = sys.argv[2:]
+    without_pepper_model = options[options.index("--without-pepper") + 1] if "--without-pepper" in options else None
+    sys.exit(0 if compile_offline(Path(sys.argv[1]), "--existing" in options, without_pepper_model) else 1)

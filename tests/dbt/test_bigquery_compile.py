@@ -1,5 +1,6 @@
 """Every model (and test) of the dbt project compiles for BigQuery offline, and the compiled
-SQL parses as BigQuery SQL (sqlglot), both as a first build and as an incremental run."""
+SQL parses as BigQuery SQL (sqlglot), both as a first build and as an incremental run; the
+publish operation, run offline, describes every reporting table and column on BigQuery."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlglot.errors import ParseError
 from sqlglot.tokens import TokenType
 
 HELPER = Path(__file__).with_name("bigquery_offline_compile.py")
+PUBLISH_HELPER = Path(__file__).with_name("bigquery_offline_publish.py")
 
 
 @pytest.fixture(scope="module", params=["first_build", "incremental_run"])
@@ -140,6 +142,46 @@ def test_compiled_sql_uses_bigquery_functions(compiled):
     assert "timestamp_seconds" in transactions
 
 
+@pytest.fixture(scope="module")
+def published_offline(tmp_path_factory) -> dict:
+    """The publish operation run for BigQuery offline: what it would send, per call."""
+    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
+    from shop_analytics.publish import publish_args
+
+    target_path = tmp_path_factory.mktemp("bigquery_publish")
+    command = [sys.executable, str(PUBLISH_HELPER), str(target_path), json.dumps(publish_args())]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    calls = json.loads((target_path / "publish_calls.json").read_text())
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    calls["models"] = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    return calls
+
+
+def test_publish_describes_every_reporting_table_and_column_on_bigquery(published_offline):
+    """Looker Studio shows BigQuery's descriptions: the publish clones each mart into `reporting`
+    and sets the table's description and every column's (all of the model's contract columns,
+    none empty) from the dbt graph."""
+    from shop_analytics.publish import REPORTING_SCHEMA, REPORTING_TABLES
+
+    clones = " ".join(published_offline["statements"])
+    tables = {call["table"]: call for call in published_offline["table_descriptions"]}
+    columns = {call["table"]: call for call in published_offline["column_descriptions"]}
+    for table in REPORTING_TABLES:
+        model = published_offline["models"][table]
+        project, mart = model["database"], f"`{model['database']}`.`{model['schema']}`.`{model['alias']}`"
+        assert f"create or replace table `{project}`.`{REPORTING_SCHEMA}`.`{table}` clone {mart}" in clones, table
+        assert table in tables and table in columns, f"the publish set no description on reporting.{table}"
+        assert tables[table]["schema"] == columns[table]["schema"] == REPORTING_SCHEMA
+        assert tables[table]["description"] == model["description"] != "", table
+        described = columns[table]["columns"]
+        assert set(described) == set(model["columns"]), f"{table}: columns not described on BigQuery"
+        empty = [column for column, description in described.items() if not description.strip()]
+        assert not empty, f"reporting.{table}: empty descriptions on BigQuery: {empty}"
+        for column, description in described.items():
+            assert description == model["columns"][column]["description"], f"{table}.{column}"
+
+
 def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     """BigQuery has no HMAC function: the model must hash with the pads RFC 2104 derives from
     the pepper (the DuckDB test recomputes the digest itself, from the same formula)."""
@@ -151,6 +193,29 @@ def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     sql = " ".join(compiled_models(compiled)["model.shop_analytics.int_sales__orders"].split())
     assert f"to_hex(sha256(from_hex('{outer}') || sha256(from_hex('{inner}') || cast(cast(concat(" in sql
     assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
+
+
+def test_reporting_tables_are_partitioned_by_date_and_clustered_by_shop_on_bigquery(compiled):
+    """Looker Studio's date range then scans only the partitions it shows (the publish step
+    clones marts, which keeps partitioning and clustering). Dimensions have no date to filter
+    on: clustered by shop only."""
+    sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
+    from shop_analytics.publish import REPORTING_TABLES
+
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    unpartitioned = {}
+    for table in REPORTING_TABLES:
+        config = configs[table]
+        cluster_by = config.get("cluster_by") or []
+        if not cluster_by or cluster_by[0] != "shop_id":
+            unpartitioned[table] = f"clustered by {cluster_by}, not shop first"
+        partition_by = config.get("partition_by")
+        if table.startswith("dim_"):
+            continue
+        if not partition_by or partition_by.get("data_type") != "date":
+            unpartitioned[table] = f"partition_by {partition_by}"
+    assert unpartitioned == {}, unpartitioned
 
 
 # Tables with no day grain: one row per customer / listing, read whole by every report; a date

@@ -32,7 +32,7 @@ def queued_job(airbyte_conn, sources):
 def first_event(trigger):
     async def first():
         async for event in trigger.run():
-            return event.payload
+            return event
 
     return asyncio.run(first())
 
@@ -52,7 +52,7 @@ def test_provider_trigger_reports_a_queued_job_as_failed(queued_job):
     trigger = AirbyteSyncTrigger(
         job_id=queued_job.job_id, conn_id="airbyte_default", end_time=time.time() + 60, poll_interval=0.05
     )
-    event = first_event(trigger)
+    event = first_event(trigger).payload
     assert event["status"] == "error" and "has failed" in event["message"]
     assert queued_job.statuses_served == ["queued"], "the provider gave up at the first `queued`"
 
@@ -66,8 +66,10 @@ def test_our_trigger_waits_through_queued_until_the_job_ends(queued_job):
         source_name="ga4",
         max_consecutive_api_errors=3,
     )
+    from airflow.triggers.base import TaskSuccessEvent
+
     event = first_event(trigger)
-    assert event["status"] == "success", (event, queued_job.failure)
+    assert isinstance(event, TaskSuccessEvent), (event, queued_job.failure)
     assert queued_job.statuses_served[:3] == ["queued"] * 3
     assert queued_job.statuses_served[-1] == "succeeded"
 

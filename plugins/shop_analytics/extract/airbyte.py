@@ -13,6 +13,10 @@ What the subclasses change, and why (apache-airflow-providers-airbyte 6.2.0):
   (the provider's sensor and trigger leave it running).
 - The trigger polls at the sensor's `poke_interval` (the provider's is fixed at 60 s) and
   keeps its blocking HTTP calls off the triggerer's event loop.
+- A sync that succeeded ends its sensor task in the triggerer (TaskSuccessEvent): no
+  worker is started again just to return, and dbt starts a scheduler loop sooner. Every
+  other outcome resumes the task on a worker, which raises the error naming the source
+  (and cancels a timed-out job).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from airflow.providers.airbyte.operators.airbyte import AirbyteTriggerSyncOperat
 from airflow.providers.airbyte.sensors.airbyte import AirbyteJobSensor
 from airflow.providers.airbyte.triggers.airbyte import AirbyteSyncTrigger
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout, AirflowTaskTimeout
-from airflow.triggers.base import TriggerEvent
+from airflow.triggers.base import TaskSuccessEvent, TriggerEvent
+from airflow.utils.state import TaskInstanceState
 
 from shop_analytics.extract.connection_ids import CONNECTION_IDS_TEMPLATE, resolve_connection_id
 
@@ -90,7 +95,8 @@ class TriggerSourceSyncOperator(AirbyteTriggerSyncOperator):
 class SourceSyncTrigger(AirbyteSyncTrigger):
     """Polls an Airbyte job until it ends or `end_time` passes; `queued` counts as in progress.
 
-    Events: {"status": "success" | "failed" | "timeout" | "api_error", "job_id", "airbyte_status", "message"}.
+    A succeeded job ends the task (TaskSuccessEvent); otherwise the event resumes the sensor's
+    execute_complete: {"status": "failed" | "timeout" | "api_error", "job_id", "airbyte_status", "message"}.
     """
 
     def __init__(
@@ -152,8 +158,11 @@ class SourceSyncTrigger(AirbyteSyncTrigger):
                 self.log.info("Airbyte job %s of %r is %s", self.job_id, self.source_name, status.value)
                 await asyncio.sleep(self.poll_interval)
                 continue
-            outcome = "success" if status == JobStatusEnum.SUCCEEDED else "failed"
-            yield self._event(outcome, f"Airbyte job {self.job_id} ended {status.value}", airbyte_status=status.value)
+            if status == JobStatusEnum.SUCCEEDED:
+                self.log.info("Airbyte job %s of %r succeeded", self.job_id, self.source_name)
+                yield TaskSuccessEvent()
+                return
+            yield self._event("failed", f"Airbyte job {self.job_id} ended {status.value}", airbyte_status=status.value)
             return
 
 
@@ -225,11 +234,13 @@ class WaitForSourceSyncSensor(AirbyteJobSensor):
         self.log.info("Airbyte job %s of %r succeeded", self._job_id, self.source_name)
         return True
 
-    def execute_complete(self, context, event: dict[str, Any]) -> None:
-        status = event["status"]
-        if status == "success":
+    def execute_complete(self, context, event: dict[str, Any] | str) -> None:
+        # `airflow dags test` runs triggers inline and hands even a task-end event back here,
+        # as its payload: the TaskSuccessEvent of a succeeded job.
+        if event == TaskInstanceState.SUCCESS:
             self.log.info("Airbyte job %s of %r succeeded", self._job_id, self.source_name)
             return
+        status = event["status"]
         if status == "failed":
             raise AirflowFailException(sync_failed_message(self.source_name, self._job_id, event["airbyte_status"]))
         if status == "timeout":

@@ -39,7 +39,7 @@ from shop_analytics.transform.producer import result_xcom_key
 
 # How often a deferred watcher's trigger reads its node's result: a model's task ends at
 # most this long after the node and its tests ended in the build.
-WATCHER_POLL_SECONDS = 2.0
+WATCHER_POLL_SECONDS = 1.0
 # Producer states after which no result will come.
 PRODUCER_ENDED = ("success", "failed", "skipped", "upstream_failed", "removed")
 

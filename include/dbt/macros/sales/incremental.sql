@@ -73,25 +73,6 @@
     }) }}
 {%- endmacro %}
 
-{#- Config of a date-partitioned table rebuilt in full (BigQuery partitioning and
-    clustering; nothing to configure on DuckDB). -#}
-{% macro sales_table_config(partition_column, cluster_by, require_partition_filter=false) -%}
-    {{ return(adapter.dispatch('sales_table_config', 'shop_analytics')(partition_column, cluster_by, require_partition_filter)) }}
-{%- endmacro %}
-
-{% macro default__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
-    {{ return({'materialized': 'table'}) }}
-{%- endmacro %}
-
-{% macro bigquery__sales_table_config(partition_column, cluster_by, require_partition_filter) -%}
-    {{ return({
-        'materialized': 'table',
-        'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
-        'cluster_by': cluster_by,
-        'require_partition_filter': require_partition_filter,
-    }) }}
-{%- endmacro %}
-
 {#- Readers of a table that requires a partition filter (BigQuery) read all of it. -#}
 {% macro all_partitions(partition_column) -%}
     {{ partition_column }} >= date '1900-01-01'
@@ -100,10 +81,10 @@
 {#- The order days an incremental run of a receipt-derived model rebuilds: days in the
     window, and the days of every receipt updated or landed inside it (a refund or status
     change on an old order rebuilds that order's day). Whole days, so a day's partition is
-    replaced with all of its orders. -#}
-{% macro sales_changed_order_dates() -%}
+    replaced with all of its orders. The model passes `ref('stg_etsy__receipts')`. -#}
+{% macro sales_changed_order_dates(receipts_relation) -%}
     select distinct created_date as order_date
-    from {{ ref('stg_etsy__receipts') }}
+    from {{ receipts_relation }}
     where {{ sales_window_contains_date('created_date') }}
         or {{ sales_window_contains_timestamp('updated_at') }}
         or {{ sales_window_contains_timestamp('extracted_at') }}
@@ -115,7 +96,7 @@
     time-zone conversion: the epoch filter keeps a day of margin on each side. A record
     of a shop missing from shop_accounts is dated in UTC here, so the run still selects
     it and the model's tests on its shop (relationships, not_null day) fail on it. -#}
-{% macro sales_changed_source_dates(source_relation, created_epoch_column, updated_epoch_column=none) -%}
+{% macro sales_changed_source_dates(source_relation, shop_accounts_relation, created_epoch_column, updated_epoch_column=none) -%}
     {%- set unix_epoch = modules.datetime.date(1970, 1, 1) -%}
     {%- set start_epoch = (sales_window_start() - unix_epoch).days * 86400 -%}
     {%- set end_epoch = none if sales_window_end() is none else (sales_window_end() - unix_epoch).days * 86400 -%}
@@ -129,7 +110,7 @@
             {%- endif %}
         from {{ source_relation }} as raw_records
         left join (
-            select cast(shop_id as string) as shop_id, shop_time_zone from {{ ref('shop_accounts') }}
+            select cast(shop_id as string) as shop_id, shop_time_zone from {{ shop_accounts_relation }}
         ) as shop_accounts
             on cast(raw_records.shop_id as string) = shop_accounts.shop_id
         where (raw_records.{{ created_epoch_column }} >= {{ start_epoch - 86400 }}

@@ -4,12 +4,13 @@
     zone whose UTC offsets are whole quarter hours (all of them since 1980): local
     midnight then falls on a quarter-hour boundary in UTC, so every second of a quarter
     hour has the same local day. Readers join shop_local_dates on (shop_id,
-    epoch_quarter_hour); a shop missing from shop_accounts gets a null day, as before. -#}
+    epoch_quarter_hour); a shop missing from shop_accounts gets a null day, as before.
+    The model passes `ref('shop_accounts')`, so its file shows what it reads. -#}
 {% macro epoch_quarter_hour(epoch_seconds) -%}
     cast(floor({{ epoch_seconds }} / 900) as bigint)
 {%- endmacro %}
 
-{% macro shop_local_dates(relation, shop_id_column, epoch_column) -%}
+{% macro shop_local_dates(relation, shop_id_column, epoch_column, shop_accounts_relation) -%}
     select
         quarter_hours.shop_id,
         quarter_hours.epoch_quarter_hour,
@@ -21,7 +22,7 @@
         from {{ relation }}
     ) as quarter_hours
     left join (
-        select cast(shop_id as string) as shop_id, shop_time_zone from {{ ref('shop_accounts') }}
+        select cast(shop_id as string) as shop_id, shop_time_zone from {{ shop_accounts_relation }}
     ) as shop_accounts
         on quarter_hours.shop_id = shop_accounts.shop_id
 {%- endmacro %}

@@ -6,6 +6,9 @@
     and Airbyte. Both are UTC. -#}
 {{ config(severity='error') }}
 
-select receipt_id, created_at, extracted_at
+select
+    receipt_id,
+    created_at,
+    extracted_at
 from {{ ref('stg_etsy__receipts') }}
 where created_at > extracted_at + interval 1 hour

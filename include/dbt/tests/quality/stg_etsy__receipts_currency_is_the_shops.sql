@@ -6,7 +6,10 @@
 {{ config(severity='error') }}
 
 with receipts as (
-    select receipt_id, shop_id, currency_code
+    select
+        receipt_id,
+        shop_id,
+        currency_code
     from {{ ref('stg_etsy__receipts') }}
 ),
 

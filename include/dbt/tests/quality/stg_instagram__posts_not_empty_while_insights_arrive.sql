@@ -10,7 +10,9 @@ snapshots as (
     select count(*) as snapshot_count from {{ ref('stg_instagram__post_insight_snapshots') }}
 )
 
-select posts.post_count, snapshots.snapshot_count
+select
+    posts.post_count,
+    snapshots.snapshot_count
 from posts
 cross join snapshots
 where posts.post_count = 0 and snapshots.snapshot_count > 0

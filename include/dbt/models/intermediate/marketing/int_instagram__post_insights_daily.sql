@@ -47,17 +47,17 @@ final as (
         date_day,
         snapshot_at,
         snapshot_number,
+        {% for metric in metrics %}
+        lifetime_{{ metric }} - coalesce(
+            lag(lifetime_{{ metric }}) over (partition by post_id, is_story order by date_day),
+            0
+        ) as {{ metric }},
+        {% endfor %}
         snapshot_number = 1 and (posted_date is null or date_day > posted_date) as is_backfill,
         case
             when previous_date_day is not null then {{ date_diff_days('previous_date_day', 'date_day') }}
             when posted_date is not null then {{ date_diff_days('posted_date', 'date_day') }} + 1
-        end as covered_days,
-        {%- for metric in metrics %}
-        lifetime_{{ metric }} - coalesce(
-            lag(lifetime_{{ metric }}) over (partition by post_id, is_story order by date_day),
-            0
-        ) as {{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        end as covered_days
     from with_previous
 
 )

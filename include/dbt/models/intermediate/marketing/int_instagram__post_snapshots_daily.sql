@@ -69,15 +69,16 @@ unioned as (
 
 ),
 
+{%- set activity_date = instagram_snapshot_activity_date('unioned.snapshot_at', 'shop_accounts.shop_time_zone') %}
+
 dated as (
 
     select
         posts.shop_id,
         unioned.*,
         case
-            when posts.posted_date > {{ instagram_snapshot_activity_date('unioned.snapshot_at', 'shop_accounts.shop_time_zone') }}
-                then posts.posted_date
-            else {{ instagram_snapshot_activity_date('unioned.snapshot_at', 'shop_accounts.shop_time_zone') }}
+            when posts.posted_date > {{ activity_date }} then posts.posted_date
+            else {{ activity_date }}
         end as date_day
     from unioned
     inner join posts
@@ -92,10 +93,7 @@ latest_per_day as (
 
     select *
     from dated
-    qualify row_number() over (
-        partition by post_id, is_story, date_day
-        order by snapshot_at desc
-    ) = 1
+    qualify row_number() over (partition by post_id, is_story, date_day order by snapshot_at desc) = 1
 
 ),
 
@@ -110,14 +108,14 @@ carried_forward as (
         instagram_account_id,
         is_story,
         date_day,
-        snapshot_at,
-        {%- for metric in metrics %}
+        {% for metric in metrics %}
         last_value(lifetime_{{ metric }} ignore nulls) over (
             partition by post_id, is_story
             order by date_day
             rows between unbounded preceding and current row
-        ) as lifetime_{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        ) as lifetime_{{ metric }},
+        {% endfor %}
+        snapshot_at
     from latest_per_day
 
 ),
@@ -131,10 +129,10 @@ final as (
         is_story,
         date_day,
         snapshot_at,
-        row_number() over (partition by post_id, is_story order by date_day) as snapshot_number,
-        {%- for metric in metrics %}
-        lifetime_{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for metric in metrics %}
+        lifetime_{{ metric }},
+        {% endfor %}
+        row_number() over (partition by post_id, is_story order by date_day) as snapshot_number
     from carried_forward
 
 )

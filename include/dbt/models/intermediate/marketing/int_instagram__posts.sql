@@ -92,9 +92,15 @@ latest_sync as (
         instagram_account_id,
         max(last_snapshot_at) as last_synced_at
     from (
-        select instagram_account_id, last_snapshot_at from snapshot_history
+        select
+            instagram_account_id,
+            last_snapshot_at
+        from snapshot_history
         union all
-        select instagram_account_id, extracted_at as last_snapshot_at from stories
+        select
+            instagram_account_id,
+            extracted_at as last_snapshot_at
+        from stories
     ) as syncs
     group by instagram_account_id
 
@@ -142,7 +148,8 @@ final as (
         not all_posts.is_story and not all_posts.is_listed as is_deleted,
         all_posts.is_story and (
             all_posts.posted_at is null
-            or {{ dbt.datediff('all_posts.posted_at', 'latest_sync.last_synced_at', 'second') }} >= 24 * 3600
+            -- dbt's datediff renders past the line limit.
+            or {{ dbt.datediff('all_posts.posted_at', 'latest_sync.last_synced_at', 'second') }} >= 24 * 3600  -- noqa: LT05
         ) as is_expired_story
     from all_posts
     left join shop_accounts

@@ -1,17 +1,24 @@
 {#- The attribution rule. Etsy orders carry no referrer and GA4 never sees the Etsy checkout,
-    so orders and revenue meet traffic only at shop x day x channel: each shop-day's orders
-    and revenue (fct_sales_daily, shop currency; revenue = etsy_revenue, items minus
-    discounts, dated by the order) are shared among that day's channels in proportion to
-    their sessions.
+    so orders and revenue meet traffic only at shop x day x channel: each shop-day's
+    non-canceled orders and revenue (int_sales__orders in the shop's currency; revenue =
+    etsy_revenue, items minus discounts, dated by the order: fct_sales_daily's definition,
+    which a test reconciles) are shared among that day's channels in proportion to their
+    sessions.
     Exact sums: orders are whole, so they are shared by largest remainder (each channel gets
     the floor of its quota, and the orders left go to the largest remainders); revenue is
     rounded to cents and the rounding difference goes to the channel with the most sessions.
     A shop-day with sales but no GA4 session gets them on channel 'Unattributed'.
     Limits: see models/marts/marketing/marketing.md (attribution). -#}
-with sales_daily as (
+with orders as (
 
-    select * from {{ ref('fct_sales_daily') }}
-    where is_shop_currency
+    select * from {{ ref('int_sales__orders') }}
+    where not is_canceled
+
+),
+
+shop_accounts as (
+
+    select * from {{ ref('int_marketing__shop_accounts') }}
 
 ),
 
@@ -25,13 +32,16 @@ channel_sessions as (
 sales_days as (
 
     select
-        shop_id,
-        date_day,
-        currency_code,
-        orders,
-        etsy_revenue as revenue
-    from sales_daily
-    where orders <> 0 or etsy_revenue <> 0
+        orders.shop_id,
+        orders.order_date as date_day,
+        orders.currency_code,
+        count(*) as orders,
+        sum(orders.gross_sales - orders.discounts) as revenue
+    from orders
+    inner join shop_accounts
+        on orders.shop_id = shop_accounts.shop_id
+        and orders.currency_code = shop_accounts.shop_currency_code
+    group by orders.shop_id, orders.order_date, orders.currency_code
 
 ),
 
@@ -67,7 +77,7 @@ quotas as (
         end as rounded_revenue_share,
         row_number() over (
             partition by shop_id, date_day
-            order by sessions desc, channel_group
+            order by sessions desc, channel_group asc
         ) as session_rank
     from with_sessions
 
@@ -90,7 +100,7 @@ ranked as (
         orders - sum(order_floor) over (partition by shop_id, date_day) as orders_left,
         row_number() over (
             partition by shop_id, date_day
-            order by order_remainder desc, sessions desc, channel_group
+            order by order_remainder desc, sessions desc, channel_group asc
         ) as remainder_rank,
         sum(case when session_rank > 1 then rounded_revenue_share else 0 end)
             over (partition by shop_id, date_day) as revenue_shared_to_others

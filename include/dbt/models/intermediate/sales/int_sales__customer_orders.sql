@@ -23,10 +23,8 @@ sequenced as (
         customer_id,
         order_date,
         case
-            when not is_canceled then row_number() over (
-                partition by shop_id, customer_id, is_canceled
-                order by ordered_at, receipt_id
-            )
+            when not is_canceled
+                then row_number() over (partition by shop_id, customer_id, is_canceled order by ordered_at, receipt_id)
         end as customer_order_sequence_number
     from orders
 ),

@@ -200,7 +200,9 @@ final as (
         orders.receipt_id is not null as is_order_level,
         resolved.currency_code,
         resolved.amount_minor_units,
-        cast(cast(resolved.amount_minor_units as {{ type_money() }}) / resolved.minor_unit_divisor as {{ type_money() }})
+        cast(
+            cast(resolved.amount_minor_units as {{ type_money() }}) / resolved.minor_unit_divisor as {{ type_money() }}
+        )
             as amount,
         resolved.created_at,
         resolved.entry_date

@@ -50,7 +50,7 @@ fee_schedule as (
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to
     from {{ ref('etsy_fee_schedule') }}
-    where fee_type in ('{{ etsy_estimable_fee_types() | join("', '") }}')
+    where fee_type in ('{{ etsy_estimable_fee_types() | join("', '") }}')  -- noqa: LT05
 ),
 
 actual_fees as (
@@ -89,9 +89,8 @@ fee_bases as (
         billable_orders.currency_code,
         billable_orders.shop_country_code,
         'item_price_after_discount' as basis,
-        transactions.gross_amount
-            - coalesce(transactions.shop_coupon_amount, 0)
-            - coalesce(transactions.buyer_coupon_amount, 0) as basis_amount
+        transactions.gross_amount - coalesce(transactions.shop_coupon_amount, 0)
+        - coalesce(transactions.buyer_coupon_amount, 0) as basis_amount
     from billable_orders
     inner join transactions
         on billable_orders.receipt_id = transactions.receipt_id
@@ -115,8 +114,10 @@ scheduled_entries as (
         cast(
             least(
                 -- Half away from zero to the currency's minor unit, as Etsy rounds an entry.
-                cast(round(fee_bases.basis_amount * fee_schedule.rate * currencies.minor_unit_divisor, 0) as {{ type_money() }})
-                / currencies.minor_unit_divisor
+                cast(
+                    round(fee_bases.basis_amount * fee_schedule.rate * currencies.minor_unit_divisor, 0)
+                    as {{ type_money() }}
+                ) / currencies.minor_unit_divisor
                 + fee_schedule.fixed_amount,
                 coalesce(fee_schedule.cap_amount, 1e15)
             ) as {{ type_money() }}
@@ -128,8 +129,8 @@ scheduled_entries as (
         on fee_bases.basis = fee_schedule.basis
         and fee_bases.order_date >= fee_schedule.valid_from
         and (fee_schedule.valid_to is null or fee_bases.order_date <= fee_schedule.valid_to)
-        and (fee_schedule.currency_code is null or fee_schedule.currency_code = fee_bases.currency_code)
-        and (fee_schedule.seller_country is null or fee_schedule.seller_country = fee_bases.shop_country_code)
+        and (fee_schedule.currency_code is null or fee_bases.currency_code = fee_schedule.currency_code)
+        and (fee_schedule.seller_country is null or fee_bases.shop_country_code = fee_schedule.seller_country)
 ),
 
 scheduled_fees_including_zero as (

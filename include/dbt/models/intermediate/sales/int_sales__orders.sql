@@ -19,7 +19,7 @@ refunds as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 
 receipts_in_scope as (
@@ -39,7 +39,14 @@ order_items as (
         count(*) as line_item_count,
         sum(transactions.quantity) as units,
         sum(transactions.gross_amount) as line_items_gross_sales,
-        sum(case when transactions.currency_code = receipts_in_scope.currency_code and transactions.is_single_currency then 0 else 1 end)
+        sum(
+            case
+                when
+                    transactions.currency_code = receipts_in_scope.currency_code and transactions.is_single_currency
+                    then 0
+                else 1
+            end
+        )
             as foreign_currency_line_item_count
     from transactions
     inner join receipts_in_scope
@@ -58,7 +65,8 @@ order_refunds as (
         sum(refunds.refunded_shipping) as refunded_shipping,
         sum(refunds.refunded_goods) as refunded_goods,
         min(refunds.refunded_at) as first_refunded_at,
-        sum(case when refunds.currency_code = receipts_in_scope.currency_code then 0 else 1 end) as foreign_currency_refund_count
+        sum(case when refunds.currency_code = receipts_in_scope.currency_code then 0 else 1 end)
+            as foreign_currency_refund_count
     from refunds
     inner join receipts_in_scope
         on refunds.receipt_id = receipts_in_scope.receipt_id
@@ -70,7 +78,7 @@ final as (
     select
         receipts_in_scope.receipt_id,
         receipts_in_scope.shop_id,
-        {{ hmac_sha256_hex("concat(receipts_in_scope.shop_id, '-', coalesce(receipts_in_scope.buyer_user_id, concat('guest-receipt-', receipts_in_scope.receipt_id)))") }}
+        {{ hmac_sha256_hex("concat(receipts_in_scope.shop_id, '-', coalesce(receipts_in_scope.buyer_user_id, concat('guest-receipt-', receipts_in_scope.receipt_id)))") }}  -- noqa: LT05
             as customer_id,
         receipts_in_scope.buyer_country_code,
         receipts_in_scope.receipt_status,
@@ -101,10 +109,11 @@ final as (
         coalesce(order_refunds.refunded_shipping, 0) as refunded_shipping,
         coalesce(order_refunds.refunded_goods, 0) as refunded_goods,
         order_refunds.first_refunded_at,
-        receipts_in_scope.is_single_currency
+        (
+            receipts_in_scope.is_single_currency
             and coalesce(order_items.foreign_currency_line_item_count, 0) = 0
             and coalesce(order_refunds.foreign_currency_refund_count, 0) = 0
-            as is_single_currency
+        ) as is_single_currency
     from receipts_in_scope
     left join order_items
         on receipts_in_scope.receipt_id = order_items.receipt_id

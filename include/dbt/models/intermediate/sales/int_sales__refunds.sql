@@ -13,7 +13,7 @@ with refunds as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 {% endif %}
 
@@ -68,7 +68,7 @@ split as (
         end as refunded_tax,
         case
             when is_completed
-                then {{ rounded_money_share('refund_amount', 'order_shipping_and_gift_wrap', 'order_grand_total', 'minor_unit_divisor') }}
+                then {{ rounded_money_share('refund_amount', 'order_shipping_and_gift_wrap', 'order_grand_total', 'minor_unit_divisor') }}  -- noqa: LT05
             else 0
         end as refunded_shipping
     from refunds_with_orders

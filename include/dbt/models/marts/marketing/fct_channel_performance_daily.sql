@@ -61,16 +61,16 @@ channel_rows as (
         shop_id,
         date_day,
         channel_group,
-        0,
-        0,
-        0,
-        0,
+        0 as sessions,
+        0 as engaged_sessions,
+        0 as engagement_seconds,
+        0 as key_events,
         attributed_orders,
         attributed_revenue,
-        null,
-        null,
-        null,
-        null
+        null as instagram_reach,
+        null as instagram_interactions,
+        null as instagram_new_followers,
+        null as instagram_posts_published
     from attributed
 
     union all
@@ -78,17 +78,17 @@ channel_rows as (
     select
         shop_id,
         date_day,
-        'Organic Social',
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        reach,
-        post_interactions,
-        new_followers,
-        posts_published + stories_published
+        'Organic Social' as channel_group,
+        0 as sessions,
+        0 as engaged_sessions,
+        0 as engagement_seconds,
+        0 as key_events,
+        0 as attributed_orders,
+        0 as attributed_revenue,
+        reach as instagram_reach,
+        post_interactions as instagram_interactions,
+        new_followers as instagram_new_followers,
+        posts_published + stories_published as instagram_posts_published
     from instagram_daily
 
 ),

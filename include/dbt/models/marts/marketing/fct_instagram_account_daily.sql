@@ -90,11 +90,23 @@ post_activity as (
 
 account_days as (
 
-    select shop_id, instagram_account_id, date_day from insights
+    select
+        shop_id,
+        instagram_account_id,
+        date_day
+    from insights
     union distinct
-    select shop_id, instagram_account_id, date_day from published
+    select
+        shop_id,
+        instagram_account_id,
+        date_day
+    from published
     union distinct
-    select shop_id, instagram_account_id, date_day from post_activity
+    select
+        shop_id,
+        instagram_account_id,
+        date_day
+    from post_activity
 
 ),
 
@@ -157,11 +169,16 @@ final as (
         new_followers,
         case
             when date_day <= read_for_date
-                then cast(latest_followers_count - coalesce(sum(case when date_day <= read_for_date then new_followers end) over (
-                    partition by instagram_account_id
-                    order by date_day
-                    rows between 1 following and unbounded following
-                ), 0) as {{ dbt.type_bigint() }})
+                then cast(
+                        latest_followers_count - coalesce(
+                            sum(case when date_day <= read_for_date then new_followers end) over (
+                                partition by instagram_account_id
+                                order by date_day
+                                rows between 1 following and unbounded following
+                            ),
+                            0
+                        ) as {{ dbt.type_bigint() }}
+                    )
         end as followers_count,
         date_day <> read_for_date as followers_count_is_estimated,
         reach,

@@ -4,9 +4,11 @@
     after it. The 7-day figures are complete only when the first snapshot fell inside that
     window (otherwise the first delta carries older growth) and a snapshot exists on or after
     its last day (has_complete_first_7_days). -#}
+{{ config(**date_partitioned_table_config('posted_date', ['shop_id'])) }}
 {%- set count_metrics = ['reach', 'likes', 'comments', 'replies', 'saves', 'shares', 'total_interactions',
                          'follows', 'profile_visits'] %}
-{%- set first_7_days_metrics = ['reach', 'likes', 'comments', 'saves', 'shares', 'total_interactions', 'follows', 'profile_visits'] %}
+{%- set first_7_days_metrics = ['reach', 'likes', 'comments', 'saves', 'shares', 'total_interactions',
+                               'follows', 'profile_visits'] %}
 with posts as (
 
     select * from {{ ref('int_instagram__posts') }}
@@ -50,10 +52,10 @@ first_7_days as (
 
     select
         daily.post_id,
-        daily.is_story,
-        {%- for metric in first_7_days_metrics %}
-        sum({{ metric }}) as first_7_days_{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {% for metric in first_7_days_metrics %}
+        sum({{ metric }}) as first_7_days_{{ metric }},
+        {% endfor %}
+        daily.is_story
     from daily
     inner join posts
         on daily.post_id = posts.post_id
@@ -86,8 +88,9 @@ final as (
         {%- endfor %}
         cast(latest_snapshot.lifetime_reels_watch_seconds as {{ type_money() }}) as lifetime_reels_watch_seconds,
         {%- for metric in first_7_days_metrics %}
-        case when posts.posted_date is not null and snapshot_coverage.post_id is not null
-            then cast(coalesce(first_7_days.first_7_days_{{ metric }}, 0) as {{ dbt.type_bigint() }})
+        case
+            when posts.posted_date is not null and snapshot_coverage.post_id is not null
+                then cast(coalesce(first_7_days.first_7_days_{{ metric }}, 0) as {{ dbt.type_bigint() }})
         end as first_7_days_{{ metric }},
         {%- endfor %}
         coalesce(

@@ -53,7 +53,9 @@ sales as (
         sum(case when is_shop_currency then {{ column }} else 0 end) as {{ column }},
         {%- endfor %}
         sum(case when is_shop_currency then etsy_revenue else 0 end) as revenue,
-        sum(case when is_shop_currency then unattributed_shipping_label_count else 0 end) as unattributed_shipping_label_count,
+        sum(
+            case when is_shop_currency then unattributed_shipping_label_count else 0 end
+        ) as unattributed_shipping_label_count,
         sum(case when is_shop_currency then orders else 0 end) as orders,
         sum(case when is_shop_currency then units else 0 end) as units,
         sum(case when is_shop_currency then new_customers else 0 end) as new_customers,
@@ -88,11 +90,20 @@ instagram as (
 
 shop_days as (
 
-    select shop_id, date_day from sales
+    select
+        shop_id,
+        date_day
+    from sales
     union all
-    select shop_id, date_day from web
+    select
+        shop_id,
+        date_day
+    from web
     union all
-    select shop_id, date_day from instagram
+    select
+        shop_id,
+        date_day
+    from instagram
 
 ),
 
@@ -116,7 +127,8 @@ calendar as (
 
     select
         shop_ranges.shop_id,
-        date_day
+        -- The date spine's column: BigQuery's unnest names no table to qualify it with.
+        date_day  -- noqa: RF02
     from shop_ranges
     cross join last_day
     {{ cross_join_date_spine('shop_ranges.first_day', 'last_day.last_day', 'date_day') }}
@@ -133,7 +145,9 @@ daily as (
         cast(coalesce(sales.{{ column }}, 0) as {{ type_money() }}) as {{ column }},
         {%- endfor %}
         cast(coalesce(sales.revenue, 0) as {{ type_money() }}) as revenue,
-        cast(coalesce(sales.unattributed_shipping_label_count, 0) as {{ dbt.type_bigint() }}) as unattributed_shipping_label_count,
+        cast(
+            coalesce(sales.unattributed_shipping_label_count, 0) as {{ dbt.type_bigint() }}
+        ) as unattributed_shipping_label_count,
         cast(coalesce(sales.orders, 0) as {{ dbt.type_bigint() }}) as orders,
         cast(coalesce(sales.units, 0) as {{ dbt.type_bigint() }}) as units,
         cast(case when sales.orders > 0 then sales.revenue / sales.orders end as {{ type_money() }})
@@ -151,9 +165,9 @@ daily as (
         case
             when web.sessions > 0
                 then cast(
-                    cast(coalesce(sales.orders, 0) + coalesce(sales.other_currency_orders, 0) as {{ type_money() }}) / web.sessions
-                    as {{ type_money() }}
-                )
+                        cast(coalesce(sales.orders, 0) + coalesce(sales.other_currency_orders, 0) as {{ type_money() }})
+                        / web.sessions as {{ type_money() }}
+                    )
         end as conversion_rate,
         instagram.date_day is not null as has_instagram_data,
         instagram.followers_count,
@@ -180,13 +194,11 @@ daily as (
 final as (
 
     select
-        daily.*,
-        {%- for metric in compared %}
+        {% for metric in compared %}
         previous_day.{{ metric }} as previous_day_{{ metric }},
-        {%- endfor %}
-        {%- for metric in compared %}
-        last_year.{{ metric }} as last_year_{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        last_year.{{ metric }} as last_year_{{ metric }},
+        {% endfor %}
+        daily.*
     from daily
     left join daily as previous_day
         on daily.shop_id = previous_day.shop_id

@@ -58,9 +58,15 @@ days as (
         and sales_daily.date_day = order_fees_by_day.date_day
 ),
 
-{%- set steps = [('gross_sales', 'gross_sales', 'total'), ('discounts', '-discounts', 'change'), ('returned_goods', '-refunded_goods', 'change'), ('shipping_charged', 'shipping', 'change'), ('refunded_shipping', '-refunded_shipping', 'change')] -%}
+{%- set steps = [
+    ('gross_sales', 'gross_sales', 'total'),
+    ('discounts', '-discounts', 'change'),
+    ('returned_goods', '-refunded_goods', 'change'),
+    ('shipping_charged', 'shipping', 'change'),
+    ('refunded_shipping', '-refunded_shipping', 'change'),
+] -%}
 {%- for fee_type in etsy_order_fee_types() -%}
-    {%- do steps.append((fee_type ~ '_fees', '-' ~ fee_type ~ '_fees', 'change')) -%}
+{%- do steps.append((fee_type ~ '_fees', '-' ~ fee_type ~ '_fees', 'change')) -%}
 {%- endfor -%}
 {%- do steps.extend([
     ('other_order_fees', '-other_order_fees', 'change'),

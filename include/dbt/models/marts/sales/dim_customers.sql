@@ -65,8 +65,13 @@ final as (
         cast(customer_orders.lifetime_gross_sales as {{ type_money() }}) as lifetime_gross_sales,
         cast(customer_orders.lifetime_net_sales as {{ type_money() }}) as lifetime_net_sales,
         cast(customer_orders.lifetime_net_profit as {{ type_money() }}) as lifetime_net_profit,
-        cast(case when customer_orders.order_count > 0 then customer_orders.lifetime_net_sales / customer_orders.order_count end as {{ type_money() }})
-            as average_order_net_sales
+        cast(
+            case
+                when customer_orders.order_count > 0
+                    then customer_orders.lifetime_net_sales / customer_orders.order_count
+            end
+            as {{ type_money() }}
+        ) as average_order_net_sales
     from customer_orders
     left join latest_country
         on customer_orders.customer_id = latest_country.customer_id

@@ -55,9 +55,15 @@ reviews_by_listing as (
 ),
 
 product_ids as (
-    select listing_id, shop_id from listings
+    select
+        listing_id,
+        shop_id
+    from listings
     union distinct
-    select listing_id, shop_id from sales_by_listing
+    select
+        listing_id,
+        shop_id
+    from sales_by_listing
 ),
 
 final as (

@@ -1,6 +1,8 @@
 {#- One row per shop, currency, first-order month (cohort) and month since it, zero-filled
     to the latest month with orders: how many of the cohort's customers ordered again, and
     what they spent. Non-canceled orders only. -#}
+{{ config(**date_partitioned_table_config('cohort_month', ['shop_id'], granularity='month')) }}
+
 with orders as (
     select * from {{ ref('fct_orders') }}
     where {{ all_partitions('order_date') }}
@@ -35,7 +37,7 @@ activity as (
     inner join customers
         on orders.customer_id = customers.customer_id
         and orders.currency_code = customers.currency_code
-    group by 1, 2, 3, 4
+    group by customers.shop_id, customers.currency_code, customers.cohort_month, activity_month
 ),
 
 last_month as (
@@ -48,11 +50,12 @@ calendar as (
         cohorts.currency_code,
         cohorts.cohort_month,
         cohorts.cohort_customers,
-        calendar_day as activity_month
+        -- The date spine's column: BigQuery's unnest names no table to qualify it with.
+        calendar_day as activity_month  -- noqa: RF02
     from cohorts
     cross join last_month
     {{ cross_join_date_spine('cohorts.cohort_month', 'last_month.last_month', 'calendar_day') }}
-    where calendar_day = cast({{ dbt.date_trunc('month', 'calendar_day') }} as date)
+    where calendar_day = cast({{ dbt.date_trunc('month', 'calendar_day') }} as date)  -- noqa: RF02
 ),
 
 final as (
@@ -61,11 +64,15 @@ final as (
         calendar.currency_code,
         calendar.cohort_month,
         calendar.activity_month,
-        cast({{ dbt.datediff('calendar.cohort_month', 'calendar.activity_month', 'month') }} as {{ dbt.type_bigint() }}) as months_since_first_order,
+        cast(
+            {{ dbt.datediff('calendar.cohort_month', 'calendar.activity_month', 'month') }} as {{ dbt.type_bigint() }}  -- noqa: LT05
+        ) as months_since_first_order,
         calendar.cohort_customers,
         coalesce(activity.active_customers, 0) as active_customers,
-        cast(cast(coalesce(activity.active_customers, 0) as {{ type_money() }}) / calendar.cohort_customers as {{ type_money() }})
-            as retention_rate,
+        cast(
+            cast(coalesce(activity.active_customers, 0) as {{ type_money() }}) / calendar.cohort_customers
+            as {{ type_money() }}
+        ) as retention_rate,
         coalesce(activity.orders, 0) as orders,
         coalesce(activity.net_sales, 0) as net_sales
     from calendar

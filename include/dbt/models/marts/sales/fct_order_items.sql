@@ -1,7 +1,9 @@
 {#- One row per transaction (order line), dated by its order: partitions line up with
     fct_orders, and a day is rebuilt whenever one of its receipts changed. -#}
--- depends_on: {{ ref('stg_etsy__receipts') }} (read by sales_changed_order_dates on incremental runs)
-{{ config(**sales_incremental_config('order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true)) }}
+-- depends_on: {{ ref('stg_etsy__receipts') }} (read in the incremental branch, which dbt's parse does not render)
+{{ config(**sales_incremental_config(
+    'order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true
+)) }}
 
 with transactions as (
     select * from {{ ref('stg_etsy__transactions') }}
@@ -9,7 +11,7 @@ with transactions as (
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
 ),
 {% endif %}
 

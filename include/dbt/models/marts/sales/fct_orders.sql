@@ -4,7 +4,9 @@
     Sales tax is not the shop's money: it is left out of net sales and net profit on the
     sale and on the refund (docs/metrics.md). A canceled order counts no sales: its net
     sales are 0 and its net profit is what it still cost (fees, labels, goods). -#}
-{{ config(**sales_table_config('order_date', ['shop_id', 'customer_id', 'receipt_id'], require_partition_filter=true)) }}
+{{ config(**date_partitioned_table_config(
+    'order_date', ['shop_id', 'customer_id', 'receipt_id'], require_partition_filter=true
+)) }}
 
 with orders as (
     select * from {{ ref('int_sales__orders') }}
@@ -43,7 +45,9 @@ fees_by_order as (
         {%- for fee_type in etsy_order_fee_types() %}
         sum(case when fee_type = '{{ fee_type }}' then fee_amount else 0 end) as {{ fee_type }}_fees,
         {%- endfor %}
-        sum(case when fee_type not in ('{{ etsy_order_fee_types() | join("', '") }}') then fee_amount else 0 end) as other_etsy_fees,
+        sum(
+            case when fee_type not in ('{{ etsy_order_fee_types() | join("', '") }}') then fee_amount else 0 end  -- noqa: LT05
+        ) as other_etsy_fees,
         sum(fee_amount) as etsy_fees,
         sum(case when is_estimated then fee_amount else 0 end) as estimated_etsy_fees
     from order_fees
@@ -118,8 +122,10 @@ final as (
         orders.refund_count,
         orders.first_refunded_at,
         cast(
-            case when not orders.is_canceled then orders.gross_sales - orders.discounts - orders.refunded_goods else 0 end
-            as {{ type_money() }}
+            case
+                when not orders.is_canceled then orders.gross_sales - orders.discounts - orders.refunded_goods
+                else 0
+            end as {{ type_money() }}
         ) as net_sales,
         orders.shipping,
         orders.gift_wrap,

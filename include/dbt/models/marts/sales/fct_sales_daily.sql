@@ -7,7 +7,7 @@
     shipment), each in its own columns; the reconciliation tests in _sales__models.yml
     hold every column to its source per shop, currency and day. Definitions:
     docs/metrics.md. -#}
-{{ config(**sales_table_config('date_day', ['shop_id'])) }}
+{{ config(**date_partitioned_table_config('date_day', ['shop_id'])) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -31,6 +31,7 @@ shop_accounts as (
 
 {%- set shop_fee_columns = etsy_shop_fee_columns() %}
 {%- set grouped_shop_fee_types = shop_fee_columns.values() | sum(start=[]) %}
+
 orders_by_day as (
     select
         shop_id,
@@ -76,29 +77,60 @@ shop_ledger_by_day as (
         currency_code,
         entry_date as date_day,
         {%- for column, fee_types in shop_fee_columns.items() %}
-        cast(-sum(case when not is_order_level and entry_class = 'fee' and fee_type in ('{{ fee_types | join("', '") }}') then amount else 0 end) as {{ type_money() }})
-            as {{ column }},
+        cast(
+            -sum(
+                case
+                    when not is_order_level and entry_class = 'fee' and fee_type in ('{{ fee_types | join("', '") }}')  -- noqa: LT05
+                        then amount
+                    else 0
+                end
+            ) as {{ type_money() }}
+        ) as {{ column }},
         {%- endfor %}
-        cast(-sum(case when not is_order_level and entry_class = 'fee' and fee_type not in ('{{ grouped_shop_fee_types | join("', '") }}') then amount else 0 end) as {{ type_money() }})
-            as other_shop_fees,
+        cast(
+            -sum(
+                case
+                    when
+                        not is_order_level and entry_class = 'fee'
+                        and fee_type not in ('{{ grouped_shop_fee_types | join("', '") }}')  -- noqa: LT05
+                        then amount
+                    else 0
+                end
+            ) as {{ type_money() }}
+        ) as other_shop_fees,
         cast(-sum(case when not is_order_level and entry_class = 'fee' then amount else 0 end) as {{ type_money() }})
             as shop_etsy_fees,
-        cast(-sum(case when not is_order_level and entry_class = 'shipping_label' then amount else 0 end) as {{ type_money() }})
-            as shop_shipping_label_costs,
+        cast(
+            -sum(case when not is_order_level and entry_class = 'shipping_label' then amount else 0 end)
+            as {{ type_money() }}
+        ) as shop_shipping_label_costs,
         sum(case when not is_order_level and entry_class = 'shipping_label' and amount < 0 then 1 else 0 end)
             as unattributed_shipping_label_count,
         -- Ledger types missing from the mapping seed, order-level or not: shown, never dropped.
-        cast(sum(case when entry_class is null then amount else 0 end) as {{ type_money() }}) as unclassified_ledger_amount
+        cast(sum(case when entry_class is null then amount else 0 end) as {{ type_money() }})
+            as unclassified_ledger_amount
     from ledger_allocations
     group by shop_id, currency_code, entry_date
 ),
 
 activity_days as (
-    select shop_id, currency_code, date_day from orders_by_day
+    select
+        shop_id,
+        currency_code,
+        date_day
+    from orders_by_day
     union all
-    select shop_id, currency_code, date_day from refunds_by_day
+    select
+        shop_id,
+        currency_code,
+        date_day
+    from refunds_by_day
     union all
-    select shop_id, currency_code, date_day from shop_ledger_by_day
+    select
+        shop_id,
+        currency_code,
+        date_day
+    from shop_ledger_by_day
 ),
 
 shop_currencies as (
@@ -118,7 +150,8 @@ calendar as (
     select
         shop_currencies.shop_id,
         shop_currencies.currency_code,
-        date_day
+        -- The date spine's column: BigQuery's unnest names no table to qualify it with.
+        date_day  -- noqa: RF02
     from shop_currencies
     cross join last_day
     {{ cross_join_date_spine('shop_currencies.first_day', 'last_day.last_day', 'date_day') }}
@@ -194,7 +227,8 @@ final as (
         cast(gross_sales - discounts as {{ type_money() }}) as etsy_revenue,
         cast(orders as {{ dbt.type_bigint() }}) as orders,
         cast(units as {{ dbt.type_bigint() }}) as units,
-        cast(case when orders > 0 then (gross_sales - discounts) / orders end as {{ type_money() }}) as average_order_value,
+        cast(case when orders > 0 then (gross_sales - discounts) / orders end as {{ type_money() }})
+            as average_order_value,
         new_customers,
         returning_customers,
         cast(order_etsy_fees + shop_etsy_fees as {{ type_money() }}) as etsy_fees,

@@ -8,7 +8,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), 'create_date') }}
+    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), ref('shop_accounts'), 'create_date') }}
 ),
 {% endif %}
 
@@ -24,13 +24,13 @@ latest_versions as (
 ),
 
 source as (
-    select *
-    from {{ source('etsy', 'ledger_entries') }}
-    where _airbyte_raw_id in (select _airbyte_raw_id from latest_versions)
+    select ledger_entries.*
+    from {{ source('etsy', 'ledger_entries') }} as ledger_entries
+    where ledger_entries._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('source', 'shop_id', 'create_date') }}
+    {{ shop_local_dates('source', 'shop_id', 'create_date', ref('shop_accounts')) }}
 ),
 
 renamed as (

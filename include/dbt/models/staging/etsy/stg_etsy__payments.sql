@@ -29,7 +29,9 @@ final as (
         {{ money_amount('source.adjusted_net') }} as adjusted_net,
         {{ epoch_to_timestamp('source.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('source.updated_timestamp') }} as updated_at,
-        {{ local_date(epoch_to_timestamp('source.created_timestamp'), 'shop_accounts.shop_time_zone') }} as created_date,
+        {{ local_date(
+            epoch_to_timestamp('source.created_timestamp'), 'shop_accounts.shop_time_zone'
+        ) }} as created_date,
         {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source

@@ -4,7 +4,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
@@ -16,10 +16,13 @@ receipts as (
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
 ),
 
-{%- set money_columns = ['total_price', 'discount_amt', 'subtotal', 'total_shipping_cost', 'gift_wrap_price', 'total_tax_cost', 'total_vat_cost', 'grandtotal'] %}
+{%- set money_columns = [
+    'total_price', 'discount_amt', 'subtotal', 'total_shipping_cost', 'gift_wrap_price', 'total_tax_cost',
+    'total_vat_cost', 'grandtotal',
+] %}
 
 money_parts as (
     {{ json_money_parts('receipts', money_columns, [
@@ -44,18 +47,29 @@ renamed as (
         money_parts.is_gift,
         money_parts.grandtotal_currency_code as currency_code,
         {{ money_from_parts('money_parts.total_price_amount', 'money_parts.total_price_divisor') }} as total_price,
-        {{ money_from_parts('money_parts.discount_amt_amount', 'money_parts.discount_amt_divisor') }} as discount_amount,
+        {{ money_from_parts(
+            'money_parts.discount_amt_amount', 'money_parts.discount_amt_divisor'
+        ) }} as discount_amount,
         {{ money_from_parts('money_parts.subtotal_amount', 'money_parts.subtotal_divisor') }} as subtotal,
-        {{ money_from_parts('money_parts.total_shipping_cost_amount', 'money_parts.total_shipping_cost_divisor') }} as total_shipping_cost,
-        {{ money_from_parts('money_parts.gift_wrap_price_amount', 'money_parts.gift_wrap_price_divisor') }} as gift_wrap_price,
-        {{ money_from_parts('money_parts.total_tax_cost_amount', 'money_parts.total_tax_cost_divisor') }} as total_tax_cost,
-        {{ money_from_parts('money_parts.total_vat_cost_amount', 'money_parts.total_vat_cost_divisor') }} as total_vat_cost,
+        {{ money_from_parts(
+            'money_parts.total_shipping_cost_amount', 'money_parts.total_shipping_cost_divisor'
+        ) }} as total_shipping_cost,
+        {{ money_from_parts(
+            'money_parts.gift_wrap_price_amount', 'money_parts.gift_wrap_price_divisor'
+        ) }} as gift_wrap_price,
+        {{ money_from_parts(
+            'money_parts.total_tax_cost_amount', 'money_parts.total_tax_cost_divisor'
+        ) }} as total_tax_cost,
+        {{ money_from_parts(
+            'money_parts.total_vat_cost_amount', 'money_parts.total_vat_cost_divisor'
+        ) }} as total_vat_cost,
         {{ money_from_parts('money_parts.grandtotal_amount', 'money_parts.grandtotal_divisor') }} as grand_total,
         -- Every amount of a receipt is in one currency; a receipt where they disagree fails
         -- a test instead of being summed into the wrong currency.
         coalesce(
             {% for money_column in money_columns if money_column != 'grandtotal' -%}
-            coalesce(money_parts.{{ money_column }}_currency_code, money_parts.grandtotal_currency_code) = money_parts.grandtotal_currency_code
+            coalesce(money_parts.{{ money_column }}_currency_code, money_parts.grandtotal_currency_code)
+            = money_parts.grandtotal_currency_code
             {%- if not loop.last %} and {% endif %}
             {% endfor -%}, false
         ) as is_single_currency,

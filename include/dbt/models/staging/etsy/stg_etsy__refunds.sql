@@ -6,7 +6,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
@@ -25,7 +25,7 @@ shop_accounts as (
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
 ),
 
 dated_receipts as (
@@ -55,7 +55,11 @@ receipts_in_scope as (
 ),
 
 unnested as (
-    {{ json_array_rows('receipts_in_scope', 'refunds', 'refund', ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'], with_offset=true) }}
+    {{ json_array_rows(
+        'receipts_in_scope', 'refunds', 'refund',
+        ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'],
+        with_offset=true
+    ) }}
 ),
 
 final as (
@@ -69,7 +73,9 @@ final as (
         {{ money_currency(json_object('refund', '$.amount')) }} as currency_code,
         {{ parsed_money_amount(json_object('refund', '$.amount')) }} as refund_amount,
         {{ epoch_to_timestamp(json_string('refund', '$.created_timestamp')) }} as refunded_at,
-        {{ local_date(epoch_to_timestamp(json_string('refund', '$.created_timestamp')), 'shop_time_zone') }} as refunded_date,
+        {{ local_date(
+            epoch_to_timestamp(json_string('refund', '$.created_timestamp')), 'shop_time_zone'
+        ) }} as refunded_date,
         receipt_created_date,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from unnested

@@ -7,7 +7,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
@@ -26,7 +26,7 @@ shop_accounts as (
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
 ),
 
 dated_receipts as (
@@ -56,7 +56,11 @@ receipts_in_scope as (
 ),
 
 unnested as (
-    {{ json_array_rows('receipts_in_scope', 'shipments', 'shipment', ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'], with_offset=true) }}
+    {{ json_array_rows(
+        'receipts_in_scope', 'shipments', 'shipment',
+        ['shop_id', 'receipt_id', 'shop_time_zone', 'receipt_created_date', '_airbyte_extracted_at'],
+        with_offset=true
+    ) }}
 ),
 
 final as (
@@ -70,7 +74,9 @@ final as (
         {{ json_string('shipment', '$.carrier_name') }} as carrier_name,
         {{ json_string('shipment', '$.tracking_code') }} as tracking_code,
         {{ epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')) }} as notified_at,
-        {{ local_date(epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')), 'shop_time_zone') }} as notified_date,
+        {{ local_date(
+            epoch_to_timestamp(json_string('shipment', '$.shipment_notification_timestamp')), 'shop_time_zone'
+        ) }} as notified_date,
         receipt_created_date,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from unnested

@@ -7,7 +7,7 @@
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
@@ -19,7 +19,7 @@ receipts as (
 ),
 
 local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp') }}
+    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
 ),
 
 dated_receipts as (

@@ -23,7 +23,9 @@ final as (
         {{ ga4_dimension('browser') }} as browser,
         {{ ga4_session_metrics() }},
         {{ ga4_is_provisional() }} as is_provisional,
-        {{ airbyte_nulled_metrics(['sessions', 'bounceRate', 'averageSessionDuration', 'screenPageViews', 'newUsers', 'totalUsers']) }} as airbyte_nulled_metrics,
+        {{ airbyte_nulled_metrics([
+            'sessions', 'bounceRate', 'averageSessionDuration', 'screenPageViews', 'newUsers', 'totalUsers'
+        ]) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract_of_day
 

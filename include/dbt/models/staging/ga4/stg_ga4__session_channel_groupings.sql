@@ -29,7 +29,10 @@ final as (
         cast(totalRevenue as {{ type_money() }}) as ga4_revenue,
         totalUsers as total_users,
         {{ ga4_is_provisional() }} as is_provisional,
-        {{ airbyte_nulled_metrics(['sessions', 'engagedSessions', 'userEngagementDuration', 'eventCount', 'conversions', 'totalRevenue', 'totalUsers']) }} as airbyte_nulled_metrics,
+        {{ airbyte_nulled_metrics([
+            'sessions', 'engagedSessions', 'userEngagementDuration', 'eventCount', 'conversions',
+            'totalRevenue', 'totalUsers'
+        ]) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract_of_day
 

@@ -25,7 +25,9 @@ final as (
         reach_week as reach_7_days,
         reach_days_28 as reach_28_days,
         {{ timestamptz_to_utc('date') }} as insight_end_at,
-        {{ airbyte_nulled_metrics(['follower_count', 'reach', 'reach_week', 'reach_days_28']) }} as airbyte_nulled_metrics,
+        {{ airbyte_nulled_metrics([
+            'follower_count', 'reach', 'reach_week', 'reach_days_28'
+        ]) }} as airbyte_nulled_metrics,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from latest_extract
 

@@ -10,9 +10,9 @@ with latest_versions as (
 ),
 
 final as (
-    select *
-    from {{ source('etsy', 'receipts') }}
-    where _airbyte_raw_id in (select _airbyte_raw_id from latest_versions)
+    select receipts.*
+    from {{ source('etsy', 'receipts') }} as receipts
+    where receipts._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
 )
 
 select * from final

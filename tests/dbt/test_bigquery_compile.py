@@ -51,87 +51,115 @@ def test_every_model_compiles_for_bigquery(compiled):
     assert not uncompiled, f"models without compiled SQL: {uncompiled}"
 
 
-def test_compiled_sql_parses_as_bigquery(compiled):
-    failures = {}
-    for unique_id, sql in compiled_models(compiled).items():
-        try:
-            sqlglot.parse(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
-        except ParseError as error:
-            failures[unique_id] = str(error)[:500]
-    assert not failures, json.dumps(failures, indent=1)
+# DuckDB spellings sqlglot's BigQuery dialect maps onto a known expression (so they parse),
+# but BigQuery has no such function: `len(x)` (BigQuery: length), `datediff(...)`, `dayname`,
+# `isnan` (is_nan), `bool_or` (logical_or), `arg_max` (max_by), `contains` (contains_substr),
+# `generate_series` (generate_array).
+DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS = frozenset(
+    {"len", "datediff", "dayname", "monthname", "isnan", "isinf", "bool_or", "bool_and", "arg_max", "arg_min"}
+    | {"contains", "generate_series"}
+)
+# Functions whose unit BigQuery takes as a date part (`date_diff(b, a, day)`), DuckDB as a
+# leading string (`date_diff('day', a, b)`): a string first argument is DuckDB's order.
+UNIT_FIRST_IN_DUCKDB = (exp.DateDiff, exp.DateTrunc, exp.TimestampTrunc, exp.DatetimeTrunc)
+WEEK_UNITS = (exp.DateTrunc, exp.TimestampTrunc, exp.DatetimeTrunc, exp.Extract, exp.LastDay)
 
 
-# DuckDB spellings that sqlglot's BigQuery dialect still maps onto a known expression (so they
-# parse), but BigQuery rejects: `len(x)`, `datediff(...)`, `date_diff('unit', a, b)`, `x::type`.
-DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS = ("len", "datediff")
-
-
-def duckdb_only_sql(sql: str) -> list[str]:
-    """What in `sql` is not BigQuery: functions unknown to BigQuery (sqlglot parses them as
-    anonymous: DuckDB's json_extract_string, strftime, epoch, list_*, ...) and DuckDB spellings
-    sqlglot accepts anyway. The BigQuery emulator runs DuckDB underneath and accepts them all,
-    so this is where a DuckDB-only function in a BigQuery model is caught (docs/bigquery.md)."""
-    found = []
-    for tree in sqlglot.parse(sql, read="bigquery"):
-        if tree is None:
-            continue
-        found += [f"{function.name}()" for function in tree.find_all(exp.Anonymous)]
-        found += [
-            "date_diff('unit', ...)"
-            for function in tree.find_all(exp.DateDiff)
+def bigquery_sql_problems(sql: str) -> list[str]:
+    """What in `sql` BigQuery would reject or answer differently from DuckDB: a parse error;
+    a function BigQuery does not have (sqlglot parses it as anonymous: DuckDB's
+    json_extract_string, strftime, epoch, list_*, ...) or a DuckDB spelling sqlglot accepts
+    anyway; DuckDB-only syntax (`::` casts, `{...}` literals, `* exclude`, `using sample`);
+    and weeks that do not start on Monday. DuckDB's weeks start on Monday (ISO) and BigQuery's
+    bare WEEK on Sunday, so week truncation and week numbers must say WEEK(MONDAY) or ISOWEEK
+    for both targets to agree. The BigQuery emulator runs DuckDB underneath and accepts
+    DuckDB SQL, and answers WEEK(MONDAY) wrongly: this check covers both (docs/bigquery.md)."""
+    try:
+        trees = [tree for tree in sqlglot.parse(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE) if tree]
+    except ParseError as error:
+        return [f"parse error: {str(error)[:300]}"]
+    problems = []
+    for tree in trees:
+        problems += [f"{function.name}(): not a BigQuery function" for function in tree.find_all(exp.Anonymous)]
+        problems += [
+            f"{function.key}('unit', ...): DuckDB's argument order"
+            for function in tree.find_all(*UNIT_FIRST_IN_DUCKDB)
             if isinstance(function.this, exp.Literal) and function.this.is_string
         ]
+        for function in tree.find_all(*WEEK_UNITS):
+            unit = function.this if isinstance(function, exp.Extract) else function.args.get("unit")
+            if unit is None:
+                continue
+            spelled = unit.sql(dialect="bigquery").upper()
+            if "WEEK" in spelled and spelled not in ("WEEK(MONDAY)", "ISOWEEK", "'ISOWEEK'"):
+                problems.append(f"{function.key} by {spelled}: weeks start on Monday on DuckDB, say WEEK(MONDAY)")
     tokens = sqlglot.tokenize(sql, read="bigquery")
-    for token, following in zip(tokens, tokens[1:], strict=False):
+    for previous, token, following in zip([None, *tokens[:-1]], tokens, [*tokens[1:], None], strict=True):
+        text = token.text.lower()
         if token.token_type == TokenType.DCOLON:
-            found.append(":: cast")
-        elif following.token_type == TokenType.L_PAREN and token.text.lower() in DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS:
-            found.append(f"{token.text.lower()}()")
-    return found
+            problems.append(":: cast: DuckDB syntax, say cast(... as ...)")
+        elif token.token_type == TokenType.L_BRACE:
+            problems.append("{...} literal: DuckDB syntax")
+        elif previous is not None and previous.token_type == TokenType.STAR and text == "exclude":
+            problems.append("* exclude: DuckDB syntax, say * except")
+        elif previous is not None and previous.text.lower() == "using" and text == "sample":
+            problems.append("using sample: DuckDB syntax, say tablesample system")
+        elif text in DUCKDB_SPELLINGS_SQLGLOT_ACCEPTS and following and following.token_type == TokenType.L_PAREN:
+            problems.append(f"{text}(): not a BigQuery function")
+    return problems
 
 
-def test_compiled_sql_has_no_duckdb_only_functions(compiled):
-    found = {unique_id: duckdb_only_sql(sql) for unique_id, sql in compiled_models(compiled).items()}
-    found = {unique_id: names for unique_id, names in found.items() if names}
-    assert not found, json.dumps(found, indent=1)
+def test_compiled_sql_is_bigquery_sql(compiled):
+    """Every compiled model and test parses as BigQuery SQL, with BigQuery's functions only
+    and Monday weeks (bigquery_sql_problems)."""
+    problems = {unique_id: bigquery_sql_problems(sql) for unique_id, sql in compiled_models(compiled).items()}
+    problems = {unique_id: found for unique_id, found in problems.items() if found}
+    assert not problems, json.dumps(problems, indent=1)
 
 
 @pytest.mark.parametrize(
-    "duckdb_sql",
+    "broken_sql",
     [
+        # parse errors
+        "select a from t where (",
+        "select a, from where",
+        "select a from t qualify",
+        # DuckDB-only functions and spellings
         "select json_extract_string(payload, '$.id') from t",
         "select strftime(created_at, '%Y-%m') from t",
         "select list_filter(items, x -> x > 1) from t",
         "select epoch(created_at) from t",
-        "select amount::decimal(38, 9) from t",
         "select len(name) from t",
         "select date_diff('day', started_at, ended_at) from t",
+        "select date_trunc('month', created_at) from t",
+        "select bool_or(is_gift) from t",
+        "select arg_max(order_id, created_at) from t",
+        # DuckDB-only syntax
+        "select amount::decimal(38, 9) from t",
+        "select * exclude (payload) from t",
+        "select {'a': 1} as s from t",
+        "select * from t using sample 10%",
+        # weeks that do not start on Monday
+        "select date_trunc(order_date, week) from t",
+        "select date_trunc(order_date, week(sunday)) from t",
+        "select timestamp_trunc(created_at, week(tuesday)) from t",
+        "select extract(week from order_date) from t",
     ],
 )
-def test_the_duckdb_only_check_catches_duckdb_sql(duckdb_sql):
-    assert duckdb_only_sql(duckdb_sql)
+def test_the_bigquery_check_catches_sql_bigquery_would_reject_or_answer_differently(broken_sql):
+    """A model compiled to any of these fails test_compiled_sql_is_bigquery_sql."""
+    assert bigquery_sql_problems(broken_sql), broken_sql
 
 
-def test_the_duckdb_only_check_passes_bigquery_sql():
+def test_the_bigquery_check_passes_bigquery_sql():
     sql = (
         "select json_value(payload, '$.id'), format_date('%Y-%m', d), date_diff(b, a, day), "
-        "cast(amount as numeric), length(name), timestamp_seconds(epoch) from t"
+        "cast(amount as numeric), length(name), timestamp_seconds(epoch), logical_or(is_gift), "
+        "date_trunc(d, month), date_trunc(d, week(monday)), date_trunc(d, isoweek), "
+        "timestamp_trunc(t, week(monday)), extract(isoweek from d), extract(week(monday) from d), "
+        "* except (payload) from t, unnest(items) as item with offset as o"
     )
-    assert duckdb_only_sql(sql) == []
-
-
-def test_compiled_sql_has_no_week_truncation(compiled):
-    """The emulator truncates `date_trunc(d, week(monday))` to the wrong day without an error
-    (docs/bigquery.md): a model truncating to weeks must be checked on BigQuery itself first."""
-    weekly = [
-        unique_id
-        for unique_id, sql in compiled_models(compiled).items()
-        for tree in sqlglot.parse(sql, read="bigquery")
-        if tree is not None
-        for truncation in tree.find_all(exp.DateTrunc, exp.TimestampTrunc)
-        if "WEEK" in truncation.args["unit"].sql(dialect="bigquery").upper()
-    ]
-    assert not weekly, f"week truncation, which the emulator gets wrong, in {weekly}: see docs/bigquery.md"
+    assert bigquery_sql_problems(sql) == []
 
 
 def test_compiled_sql_uses_bigquery_functions(compiled):
@@ -195,68 +223,47 @@ def test_customer_id_is_an_hmac_under_the_pepper_on_bigquery(compiled):
     assert OFFLINE_COMPILE_PEPPER not in sql.replace(inner, "").replace(outer, "")
 
 
-def test_reporting_tables_are_partitioned_by_date_and_clustered_by_shop_on_bigquery(compiled):
-    """Looker Studio's date range then scans only the partitions it shows (the publish step
-    clones marts, which keeps partitioning and clustering). Dimensions have no date to filter
-    on: clustered by shop only."""
+def large_models(manifest: dict) -> dict[str, dict]:
+    """The models BigQuery stores that grow with the shop's history: every fact and mart table,
+    every dimension, and every incremental model (staging and intermediate ones included).
+    Views store nothing; the two full-rebuild intermediate tables (int_sales__customer_orders,
+    int_sales__order_fees) are read whole by fct_orders on every run, so a partition would
+    prune nothing."""
+    return {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and (node["name"].startswith(("fct_", "mart_", "dim_")) or node["config"]["materialized"] == "incremental")
+    }
+
+
+def test_large_bigquery_tables_are_partitioned_by_date_and_clustered_by_shop(compiled):
+    """Every large model (large_models) records a date partition and a clustering that starts
+    with shop_id on the bigquery target: a day's run and Looker Studio's date range scan only
+    their partitions (the publish step clones marts, which keeps both). Dimensions have no
+    date to filter on: clustered by shop only. Every reporting table is among them."""
     sys.path.insert(0, str(HELPER.parents[2] / "plugins"))
     from shop_analytics.publish import REPORTING_TABLES
 
     manifest = json.loads((compiled / "manifest.json").read_text())
-    configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    unpartitioned = {}
-    for table in REPORTING_TABLES:
-        config = configs[table]
-        cluster_by = config.get("cluster_by") or []
-        if not cluster_by or cluster_by[0] != "shop_id":
-            unpartitioned[table] = f"clustered by {cluster_by}, not shop first"
-        partition_by = config.get("partition_by")
-        if table.startswith("dim_"):
-            continue
-        if not partition_by or partition_by.get("data_type") != "date":
-            unpartitioned[table] = f"partition_by {partition_by}"
-    assert unpartitioned == {}, unpartitioned
-
-
-# Tables with no day grain: one row per customer / listing, read whole by every report; a date
-# partition would hold the whole table in one partition. Clustered by shop all the same.
-UNPARTITIONED_BY_DESIGN = {
-    "dim_customers": "one row per customer, no day grain",
-    "dim_products": "one row per listing, no day grain",
-}
-# Large tables still built without partitioning or clustering on BigQuery: their model SQL is
-# being reworked on wip/layering, which must give each a date partition and a shop cluster
-# (sales_table_config) and then remove it here; the test fails on any model missing from or
-# left over in this list.
-NOT_YET_PARTITIONED = {
-    "fct_customer_cohorts": "cohort month x shop: sales_table_config on cohort_month",
-    "fct_instagram_posts": "one row per post: date_partitioned_table_config on published_date",
-    "int_sales__customer_orders": "rebuilt in full from int_sales__orders",
-    "int_sales__order_fees": "rebuilt in full from the ledger allocations",
-}
-
-
-def test_every_large_bigquery_table_is_date_partitioned_and_clustered_by_shop(compiled):
-    """Every table and incremental model (views scan their inputs) records a date partition
-    and a clustering that starts with shop_id, on the bigquery target."""
-    manifest = json.loads((compiled / "manifest.json").read_text())
-    lacking = {}
-    for node in manifest["nodes"].values():
+    models = large_models(manifest)
+    assert set(REPORTING_TABLES) <= set(models), set(REPORTING_TABLES) - set(models)
+    assert any(node["name"].startswith("stg_") for node in models.values()), "no incremental staging model checked"
+    offenders = {}
+    for name, node in sorted(models.items()):
         config = node["config"]
-        if node["resource_type"] != "model" or config["materialized"] not in ("table", "incremental"):
-            continue
-        partition = config.get("partition_by") or {}
+        cluster_by = config.get("cluster_by") or []
+        if isinstance(cluster_by, str):
+            cluster_by = [cluster_by]
+        partition_by = config.get("partition_by") or {}
         problems = []
-        if partition.get("data_type") != "date" and node["name"] not in UNPARTITIONED_BY_DESIGN:
-            problems.append(f"partition_by {partition or None}")
-        if (config.get("cluster_by") or [None])[0] != "shop_id":
-            problems.append(f"cluster_by {config.get('cluster_by')}")
+        if not cluster_by or cluster_by[0] != "shop_id":
+            problems.append(f"clustered by {cluster_by}, not shop first")
+        if not name.startswith("dim_") and partition_by.get("data_type") != "date":
+            problems.append(f"partition_by {partition_by or None}, not a date")
         if problems:
-            lacking[node["name"]] = problems
-    assert set(lacking) == set(NOT_YET_PARTITIONED), (
-        f"models lacking a date partition or a shop cluster on BigQuery: {json.dumps(lacking, indent=1)}; "
-        f"known and listed: {sorted(NOT_YET_PARTITIONED)}"
-    )
+            offenders[name] = problems
+    assert offenders == {}, f"large models without a date partition or a shop cluster on BigQuery: {offenders}"
 
 
 def test_the_largest_fact_tables_require_a_partition_filter(compiled):
@@ -265,3 +272,56 @@ def test_the_largest_fact_tables_require_a_partition_filter(compiled):
     configs = {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     assert configs["fct_orders"]["require_partition_filter"] is True
     assert configs["fct_order_items"]["require_partition_filter"] is True
+
+
+def reads_without_partition_filter(sql: str, table: tuple[str, str, str], partition_column: str) -> int:
+    """How many times `sql` reads `table` (project, dataset, table) from a SELECT whose WHERE
+    does not name `partition_column`: BigQuery refuses such a query when the table requires
+    a partition filter (a filter in a join's ON clause does not count)."""
+    unfiltered = 0
+    for tree in sqlglot.parse(sql, read="bigquery"):
+        if tree is None:
+            continue
+        for reference in tree.find_all(exp.Table):
+            if (reference.catalog, reference.db, reference.name) != table:
+                continue
+            select = reference.parent_select
+            where = select.args.get("where") if select is not None else None
+            if where is None or partition_column not in {column.name for column in where.find_all(exp.Column)}:
+                unfiltered += 1
+    return unfiltered
+
+
+def test_every_reader_of_a_table_requiring_a_partition_filter_filters_it(compiled):
+    """BigQuery fails a query that reads a require_partition_filter table without a filter on
+    its partition column; the emulator does not enforce it (docs/bigquery.md), so every
+    compiled model and test, on the first build and the incremental run, is checked here."""
+    manifest = json.loads((compiled / "manifest.json").read_text())
+    guarded = {
+        (node["database"], node["schema"], node["alias"]): node["config"]["partition_by"]["field"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("require_partition_filter")
+    }
+    assert guarded, "no model requires a partition filter"
+    offenders = {
+        f"{unique_id} reads {'.'.join(table)}": count
+        for unique_id, sql in compiled_models(compiled).items()
+        for table, column in guarded.items()
+        if (count := reads_without_partition_filter(sql, table, column))
+    }
+    assert offenders == {}, f"reads BigQuery would refuse (no filter on the partition column): {offenders}"
+
+
+@pytest.mark.parametrize(
+    ("sql", "unfiltered"),
+    [
+        ("select * from `p`.`marts`.`fct_orders`", 1),
+        ("select * from `p`.`marts`.`fct_orders` where shop_id = '1'", 1),
+        ("select * from `p`.`marts`.`fct_orders` o join x on o.order_date = x.d", 1),
+        ("select * from (select * from `p`.`marts`.`fct_orders` where order_date >= date '1900-01-01')", 0),
+        ("select * from `p`.`marts`.`fct_orders` where order_date >= '2026-01-01' and shop_id = '1'", 0),
+        ("select * from `p`.`marts`.`fct_sales_daily`", 0),
+    ],
+)
+def test_the_partition_filter_check_sees_an_unfiltered_read(sql, unfiltered):
+    assert reads_without_partition_filter(sql, ("p", "marts", "fct_orders"), "order_date") == unfiltered

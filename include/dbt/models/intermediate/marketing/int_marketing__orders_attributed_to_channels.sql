@@ -1,17 +1,27 @@
 {#- The attribution rule. Etsy orders carry no referrer and GA4 never sees the Etsy checkout,
     so orders and revenue meet traffic only at shop x day x channel: each shop-day's orders
-    and revenue (fct_sales_daily, shop currency; revenue = etsy_revenue, items minus
-    discounts, dated by the order) are shared among that day's channels in proportion to
+    and revenue (shop currency; revenue = etsy_revenue, items minus discounts of orders
+    not canceled, dated by the order: fct_sales_daily's definition, read from
+    int_sales__orders because an intermediate model never reads a mart; the yml tests
+    check both agree) are shared among that day's channels in proportion to
     their sessions.
     Exact sums: orders are whole, so they are shared by largest remainder (each channel gets
     the floor of its quota, and the orders left go to the largest remainders); revenue is
     rounded to cents and the rounding difference goes to the channel with the most sessions.
     A shop-day with sales but no GA4 session gets them on channel 'Unattributed'.
     Limits: see models/marts/marketing/marketing.md (attribution). -#}
-with sales_daily as (
+with shop_orders as (
 
-    select * from {{ ref('fct_sales_daily') }}
-    where is_shop_currency
+    select * from {{ ref('int_sales__orders') }}
+
+),
+
+shop_accounts as (
+
+    select
+        cast(shop_id as string) as shop_id,
+        cast(shop_currency_code as string) as currency_code
+    from {{ ref('shop_accounts') }}
 
 ),
 
@@ -25,13 +35,24 @@ channel_sessions as (
 sales_days as (
 
     select
-        shop_id,
-        date_day,
-        currency_code,
-        orders,
-        etsy_revenue as revenue
-    from sales_daily
-    where orders <> 0 or etsy_revenue <> 0
+        shop_orders.shop_id,
+        shop_orders.order_date as date_day,
+        shop_orders.currency_code,
+        sum(case when not shop_orders.is_canceled then 1 else 0 end) as orders,
+        cast(
+            coalesce(sum(case when not shop_orders.is_canceled then shop_orders.gross_sales else 0 end), 0)
+            - coalesce(sum(case when not shop_orders.is_canceled then shop_orders.discounts else 0 end), 0)
+            as {{ type_money() }}
+        ) as revenue
+    from shop_orders
+    -- Shop currency only: an order in another currency fails fct_sales_daily's tests.
+    inner join shop_accounts
+        on shop_orders.shop_id = shop_accounts.shop_id
+        and shop_orders.currency_code = shop_accounts.currency_code
+    group by shop_orders.shop_id, shop_orders.order_date, shop_orders.currency_code
+    having sum(case when not shop_orders.is_canceled then 1 else 0 end) <> 0
+        or coalesce(sum(case when not shop_orders.is_canceled then shop_orders.gross_sales else 0 end), 0)
+        - coalesce(sum(case when not shop_orders.is_canceled then shop_orders.discounts else 0 end), 0) <> 0
 
 ),
 

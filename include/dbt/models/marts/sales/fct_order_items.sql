@@ -1,17 +1,21 @@
 {#- One row per transaction (order line), dated by its order: partitions line up with
     fct_orders, and a day is rebuilt whenever one of its receipts changed. -#}
--- depends_on: {{ ref('stg_etsy__receipts') }} (read by sales_changed_order_dates on incremental runs)
+-- depends_on: {{ ref('stg_etsy__receipts') }}, {{ ref('shop_accounts') }} (read by sales_changed_order_dates on incremental runs)
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true)) }}
 
-with transactions as (
-    select * from {{ ref('stg_etsy__transactions') }}
-),
-
+with
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates() }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), ref('shop_accounts')) }}
 ),
 {% endif %}
+
+transactions as (
+    select * from {{ ref('stg_etsy__transactions') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
 
 orders as (
     select * from {{ ref('int_sales__orders') }}

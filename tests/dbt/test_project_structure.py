@@ -55,7 +55,8 @@ def test_intermediate_models_never_read_marts(manifest):
         model["name"]: [
             parent
             for parent in model["depends_on"]["nodes"]
-            if parent.startswith("model.") and manifest["nodes"][parent]["original_file_path"].startswith("models/marts/")
+            if parent.startswith("model.")
+            and manifest["nodes"][parent]["original_file_path"].startswith("models/marts/")
         ]
         for model in _models(manifest, "intermediate")
     }

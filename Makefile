@@ -88,7 +88,7 @@ clean:  ## remove local state (Airflow home, DuckDB files, dbt target)
 bench-data: venv  ## scale benchmark: simulate 1M orders + 2 years of GA4/Instagram into DuckDB (rows/s, peak memory)
 	$(PY) -m bench.bench_generate
 
-bench-dbt: venv  ## scale benchmark of the sales models: full dbt build on ~1M orders, then one daily incremental run
+bench-dbt: venv  ## scale benchmark of the sales models on ~1M orders: full build, daily run, idle day vs empty-input floor, 2y vs 1y daily run
 	$(PY) -m bench.bench_dbt
 
 test-dbt-unit: venv  ## dbt unit tests (dbt test --select test_type:unit) on a landed, built DuckDB; `make test` runs them too

@@ -1,7 +1,8 @@
-"""The dbt project keeps dbt Labs' layering, checked on the manifest (no warehouse needed):
-intermediate models never read marts, and no macro hides a `ref` or `source`, so a
-model's file shows everything it reads. (Etsy staging still reads the shop_accounts seed
-for shop-local days: see DECISIONLOG, "Shop-local days are still computed in staging".)
+"""The dbt project keeps dbt Labs' layering, checked on the manifest (no warehouse needed).
+
+Staging is one model per source table and reads only its source (and its own base
+model); intermediate models never read marts; no macro hides a `ref` or `source`, so a
+model's file shows everything it reads.
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ def _models(manifest: dict, layer: str) -> list[dict]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["original_file_path"].startswith(f"models/{layer}/")
     ]
+
+
+def test_staging_models_read_only_their_source_and_base_models(manifest):
+    leaks = {}
+    for model in _models(manifest, "staging"):
+        folder = model["original_file_path"].split("/")[2]
+        for parent in model["depends_on"]["nodes"]:
+            node = manifest["nodes"].get(parent) or manifest["sources"].get(parent)
+            is_own_source = parent.startswith("source.") and node["source_name"] == folder
+            is_own_base = (
+                parent.startswith("model.")
+                and node["original_file_path"].startswith(f"models/staging/{folder}/base/")
+                and not model["original_file_path"].startswith(f"models/staging/{folder}/base/")
+            )
+            if not (is_own_source or is_own_base):
+                leaks.setdefault(model["name"], []).append(parent)
+    assert leaks == {}, f"staging models reading more than their source (move the join to intermediate): {leaks}"
 
 
 def test_intermediate_models_never_read_marts(manifest):

@@ -10,7 +10,7 @@ from shop_analytics.publish import UNIT_TEST_SELECTOR
 # The logic that is easy to get wrong, one unit test (at least) each.
 EXPECTED_UNIT_TESTS = {
     "base_etsy__receipts_keeps_the_latest_airbyte_resend",  # dedup of Airbyte re-sends
-    "stg_etsy__receipts_money_and_shop_local_dates",  # Money, epoch and time-zone dating
+    "stg_etsy__receipts_money_and_utc_dates",  # Money, epoch seconds and UTC days
     "int_sales__customer_orders_new_vs_returning",
     "int_sales__ledger_allocations_allocate_fees_to_their_orders",  # fee allocation
     "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
@@ -22,7 +22,7 @@ EXPECTED_UNIT_TESTS = {
     "int_instagram__posts_expired_stories_keep_their_posting_day",
     # #15 money rules
     "stg_etsy__receipts_names_fields_airbyte_nulled",  # Airbyte NULLED values never read as 0
-    "int_sales__refunds_split_tax_shipping_and_goods",  # refund split, rounding, failed refunds, yen
+    "int_sales__refunds_split_tax_shipping_and_goods",  # refund split, rounding, yen, shop-local days
     "int_sales__order_fees_estimates_round_per_ledger_entry",  # fee rounding per ledger entry
     "fct_orders_tax_and_refunds_stay_out_of_net_sales_and_profit",  # tax, refunds, labels, net profit
 }

@@ -4,7 +4,7 @@ The manifest comes from `make manifest` (dbt parse) at build/deploy time, so par
 DAG never runs dbt. Execution mode WATCHER: one task (`dbt_producer_watcher`) runs a single
 `dbt build` of the whole project, and every source table, seed and model (with its tests)
 is its own watcher task reporting that node's outcome, so the graph reads like the project
-at the speed of one dbt invocation (DECISIONLOG "Orchestration" has the figures).
+at the speed of one dbt invocation (bench/README.md has the figures; DECISIONLOG "Orchestration" the decision).
 
 Task groups mirror the project's folders: `transform.sources.<source>` (one task per
 source, with the freshness check of each of its tables), `transform.seeds.<seed>`,

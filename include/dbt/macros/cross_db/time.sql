@@ -13,6 +13,19 @@
     timestamp_seconds(cast({{ epoch_seconds }} as int64))
 {%- endmacro %}
 
+{#- Whole epoch seconds of a UTC timestamp (no zone): the inverse of epoch_to_timestamp. -#}
+{% macro timestamp_to_epoch(utc_timestamp) -%}
+    {{ return(adapter.dispatch('timestamp_to_epoch', 'shop_analytics')(utc_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_to_epoch(utc_timestamp) -%}
+    cast(floor(epoch({{ utc_timestamp }})) as bigint)
+{%- endmacro %}
+
+{% macro bigquery__timestamp_to_epoch(utc_timestamp) -%}
+    unix_seconds({{ utc_timestamp }})
+{%- endmacro %}
+
 {#- The calendar date of a UTC timestamp in an IANA time zone (column or quoted literal). -#}
 {% macro local_date(utc_timestamp, time_zone) -%}
     {{ return(adapter.dispatch('local_date', 'shop_analytics')(utc_timestamp, time_zone)) }}

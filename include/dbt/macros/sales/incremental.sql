@@ -33,10 +33,12 @@
     {{ return(modules.datetime.date.fromisoformat(value)) }}
 {%- endmacro %}
 
-{#- SQL predicate: a date column falls in the window. -#}
-{% macro sales_window_contains_date(date_column) -%}
-    ({{ date_column }} >= date '{{ sales_window_start() }}'
-    {%- if sales_window_end() is not none %} and {{ date_column }} < date '{{ sales_window_end() }}'{% endif %})
+{#- SQL predicate: a date column falls in the window, widened by `margin_days` each side
+    (a UTC day of a record whose shop-local day may be in the window). -#}
+{% macro sales_window_contains_date(date_column, margin_days=0) -%}
+    {%- set margin = modules.datetime.timedelta(days=margin_days) -%}
+    ({{ date_column }} >= date '{{ sales_window_start() - margin }}'
+    {%- if sales_window_end() is not none %} and {{ date_column }} < date '{{ sales_window_end() + margin }}'{% endif %})
 {%- endmacro %}
 
 {#- SQL predicate: a UTC timestamp (no zone) falls in the window. -#}
@@ -78,65 +80,70 @@
     {{ partition_column }} >= date '1900-01-01'
 {%- endmacro %}
 
-{#- The order days an incremental run of a receipt-derived model rebuilds: days in the
-    window, and the days of every receipt updated or landed inside it (a refund or status
-    change on an old order rebuilds that order's day). Whole days, so a day's partition is
-    replaced with all of its orders. The model passes `ref('stg_etsy__receipts')`. -#}
-{% macro sales_changed_order_dates(receipts_relation) -%}
-    select distinct created_date as order_date
-    from {{ receipts_relation }}
-    where {{ sales_window_contains_date('created_date') }}
+{#- The shop-local order days an incremental run of a receipt-derived intermediate model
+    rebuilds: days in the window, and the days of every receipt updated or landed inside
+    it (a refund or status change on an old order rebuilds that order's day). Whole days,
+    so a day's partition is replaced with all of its orders. `receipts` is
+    stg_etsy__receipts, `shop_accounts` the seed: the model passes both in. Receipts
+    created in the window are found on their UTC day (the staging partition), one day of
+    margin each side for any time zone, then dated exactly in the shop's zone. -#}
+{% macro sales_changed_order_dates(receipts, shop_accounts) -%}
+    select distinct order_date
+    from (
+        select
+            {{ local_date('changed_receipts.created_at', 'shop_accounts.shop_time_zone') }} as order_date,
+            changed_receipts.updated_at,
+            changed_receipts.extracted_at
+        from {{ receipts }} as changed_receipts
+        left join {{ shop_accounts }} as shop_accounts
+            on changed_receipts.shop_id = cast(shop_accounts.shop_id as string)
+        where {{ sales_window_contains_date('changed_receipts.created_utc_date', margin_days=1) }}
+            or {{ sales_window_contains_timestamp('changed_receipts.updated_at') }}
+            or {{ sales_window_contains_timestamp('changed_receipts.extracted_at') }}
+    ) as candidates
+    where {{ sales_window_contains_date('order_date') }}
         or {{ sales_window_contains_timestamp('updated_at') }}
         or {{ sales_window_contains_timestamp('extracted_at') }}
 {%- endmacro %}
 
-{#- The shop-local days an incremental run of a staging model rebuilds, from its raw
-    source: days of records created, updated or landed (_airbyte_extracted_at) inside the
-    window, the same rule as sales_changed_order_dates. Only the few candidate rows get a
-    time-zone conversion: the epoch filter keeps a day of margin on each side. A record
-    of a shop missing from shop_accounts is dated in UTC here, so the run still selects
-    it and the model's tests on its shop (relationships, not_null day) fail on it. -#}
-{% macro sales_changed_source_dates(source_relation, shop_accounts_relation, created_epoch_column, updated_epoch_column=none) -%}
+{#- The UTC days an incremental run of a staging model rebuilds, from its raw source: days
+    of records created, updated or landed (_airbyte_extracted_at) inside the window, the
+    same rule as sales_changed_order_dates. UTC, not the shop's day: staging reads only
+    its source (shop-local days are computed in intermediate). Records created a day
+    either side of the window are rebuilt too, so every shop-local day in the window
+    the intermediate models rebuild reads freshly rebuilt staging days. -#}
+{% macro sales_changed_source_dates(source_relation, created_epoch_column, updated_epoch_column=none) -%}
     {%- set unix_epoch = modules.datetime.date(1970, 1, 1) -%}
     {%- set start_epoch = (sales_window_start() - unix_epoch).days * 86400 -%}
     {%- set end_epoch = none if sales_window_end() is none else (sales_window_end() - unix_epoch).days * 86400 -%}
-    select distinct changed_date
-    from (
-        select
-            {{ local_date(epoch_to_timestamp('raw_records.' ~ created_epoch_column), "coalesce(shop_accounts.shop_time_zone, 'UTC')") }} as changed_date,
-            {{ timestamptz_to_utc('raw_records._airbyte_extracted_at') }} as extracted_at
-            {%- if updated_epoch_column %},
-            raw_records.{{ updated_epoch_column }} as updated_epoch
-            {%- endif %}
-        from {{ source_relation }} as raw_records
-        left join (
-            select cast(shop_id as string) as shop_id, shop_time_zone from {{ shop_accounts_relation }}
-        ) as shop_accounts
-            on cast(raw_records.shop_id as string) = shop_accounts.shop_id
-        where (raw_records.{{ created_epoch_column }} >= {{ start_epoch - 86400 }}
-                {%- if end_epoch is not none %} and raw_records.{{ created_epoch_column }} < {{ end_epoch + 86400 }}{% endif %})
-            {%- if updated_epoch_column %}
-            or (raw_records.{{ updated_epoch_column }} >= {{ start_epoch }}
-                {%- if end_epoch is not none %} and raw_records.{{ updated_epoch_column }} < {{ end_epoch }}{% endif %})
-            {%- endif %}
-            or {{ sales_window_contains_timestamp(timestamptz_to_utc('raw_records._airbyte_extracted_at')) }}
-    ) as candidates
-    where {{ sales_window_contains_date('changed_date') }}
+    select distinct cast({{ epoch_to_timestamp('raw_records.' ~ created_epoch_column) }} as date) as changed_date
+    from {{ source_relation }} as raw_records
+    where (raw_records.{{ created_epoch_column }} >= {{ start_epoch - 86400 }}
+            {%- if end_epoch is not none %} and raw_records.{{ created_epoch_column }} < {{ end_epoch + 86400 }}{% endif %})
         {%- if updated_epoch_column %}
-        or (updated_epoch >= {{ start_epoch }}{% if end_epoch is not none %} and updated_epoch < {{ end_epoch }}{% endif %})
+        or (raw_records.{{ updated_epoch_column }} >= {{ start_epoch }}
+            {%- if end_epoch is not none %} and raw_records.{{ updated_epoch_column }} < {{ end_epoch }}{% endif %})
         {%- endif %}
-        or {{ sales_window_contains_timestamp('extracted_at') }}
+        or {{ sales_window_contains_timestamp(timestamptz_to_utc('raw_records._airbyte_extracted_at')) }}
 {%- endmacro %}
 
-{#- SQL predicate on a raw epoch column: the record may fall on one of the shop-local
-    `changed_dates` (a CTE of sales_changed_source_dates). A cheap integer filter on the
-    UTC day, one day either side for any time zone, applied before deduplication so
-    every version of a record on those days is kept; the exact local day is checked
-    after the time-zone conversion. -#}
-{% macro sales_epoch_near_changed_dates(epoch_column, changed_dates) -%}
+{#- SQL predicate on a raw epoch column: the record was created on one of the UTC
+    `changed_dates` (a CTE of sales_changed_source_dates). An integer filter applied
+    before deduplication, so every version of a record on those days is kept. -#}
+{% macro sales_epoch_on_changed_dates(epoch_column, changed_dates) -%}
     cast(floor({{ epoch_column }} / 86400) as bigint) in (
-        select {{ date_diff_days("date '1970-01-01'", 'changed_date') }} + day_offset
+        select {{ date_diff_days("date '1970-01-01'", 'changed_date') }}
         from {{ changed_dates }}
+    )
+{%- endmacro %}
+
+{#- SQL predicate on a staging UTC day column: the row may fall on one of the shop-local
+    `local_dates` (a one-column CTE, `local_date_column`), one day either side for any
+    time zone. The exact local day is checked after the time-zone conversion. -#}
+{% macro sales_utc_date_near_local_dates(utc_date_column, local_dates, local_date_column) -%}
+    {{ utc_date_column }} in (
+        select {{ date_add_days(local_date_column, 'day_offset') }}
+        from {{ local_dates }}
         cross join (select -1 as day_offset union all select 0 union all select 1) as day_offsets
     )
 {%- endmacro %}

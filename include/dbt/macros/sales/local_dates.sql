@@ -5,12 +5,13 @@
     midnight then falls on a quarter-hour boundary in UTC, so every second of a quarter
     hour has the same local day. Readers join shop_local_dates on (shop_id,
     epoch_quarter_hour); a shop missing from shop_accounts gets a null day, as before.
-    The model passes `ref('shop_accounts')`, so its file shows what it reads. -#}
+    The model passes the shop_accounts relation in (`ref('shop_accounts')`), so its file
+    shows that it reads the seed; staging never does (shop-local days are intermediate). -#}
 {% macro epoch_quarter_hour(epoch_seconds) -%}
     cast(floor({{ epoch_seconds }} / 900) as bigint)
 {%- endmacro %}
 
-{% macro shop_local_dates(relation, shop_id_column, epoch_column, shop_accounts_relation) -%}
+{% macro shop_local_dates(shop_accounts_relation, relation, shop_id_column, epoch_column) -%}
     select
         quarter_hours.shop_id,
         quarter_hours.epoch_quarter_hour,

@@ -14,13 +14,27 @@
     never change the order they belong to, so no other stored allocation can go stale. -#}
 {{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
 
-with
+with shop_accounts as (
+    select * from {{ ref('shop_accounts') }}
+),
+
 {% if is_incremental() %}
--- The ledger days stg_etsy__ledger_entries rebuilt on this run (the same rule).
+-- The shop-local ledger days of entries created or landed in the window (the rule of
+-- macros/sales/incremental.sql): entries created in it are found on their UTC day, one
+-- day of margin each side for any time zone, then dated exactly.
 changed_entry_dates as (
-    select distinct created_date as entry_date
-    from {{ ref('stg_etsy__ledger_entries') }}
-    where {{ sales_window_contains_date('created_date') }}
+    select distinct entry_date
+    from (
+        select
+            {{ local_date('changed_entries.created_at', 'shop_accounts.shop_time_zone') }} as entry_date,
+            changed_entries.extracted_at
+        from {{ ref('stg_etsy__ledger_entries') }} as changed_entries
+        left join shop_accounts
+            on changed_entries.shop_id = cast(shop_accounts.shop_id as string)
+        where {{ sales_window_contains_date('changed_entries.created_utc_date', margin_days=1) }}
+            or {{ sales_window_contains_timestamp('changed_entries.extracted_at') }}
+    ) as candidates
+    where {{ sales_window_contains_date('entry_date') }}
         or {{ sales_window_contains_timestamp('extracted_at') }}
 ),
 
@@ -93,28 +107,50 @@ entry_dates_to_rebuild as (
 ),
 
 {% endif %}
+ledger_entry_rows as (
+    select * from {{ ref('stg_etsy__ledger_entries') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('created_utc_date', 'entry_dates_to_rebuild', 'entry_date') }}
+    {% endif %}
+),
+
+-- The ledger day is the shop's: one time-zone conversion per shop and quarter hour.
+local_dates as {{ materialized_cte() }} (
+    {{ shop_local_dates('shop_accounts', 'ledger_entry_rows', 'shop_id', timestamp_to_epoch('created_at')) }}
+),
+
 ledger_entries as (
     select
-        entry_id,
-        shop_id,
-        ledger_type,
-        reference_type,
-        reference_id,
-        currency_code,
-        amount_minor_units,
-        created_at,
-        created_date as entry_date,
+        ledger_entry_rows.entry_id,
+        ledger_entry_rows.shop_id,
+        ledger_entry_rows.ledger_type,
+        ledger_entry_rows.reference_type,
+        ledger_entry_rows.reference_id,
+        ledger_entry_rows.currency_code,
+        ledger_entry_rows.amount_minor_units,
+        ledger_entry_rows.created_at,
+        local_dates.local_date as entry_date,
         -- Each lookup key only where the entry refers to that kind of record: a pure
         -- equality join (a hash join; the type test inside the join condition made
         -- DuckDB fall back to a nested loop over millions of rows).
-        case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
-        case when reference_type = 'payment' then reference_id end as payment_reference_id,
+        case
+            when ledger_entry_rows.reference_type = 'transaction' then ledger_entry_rows.reference_id
+        end as transaction_reference_id,
+        case
+            when ledger_entry_rows.reference_type = 'payment' then ledger_entry_rows.reference_id
+        end as payment_reference_id,
         -- Etsy does not document what a shipping_label entry's reference_id is; where it
         -- is one of a receipt's shipments (receipt_shipping_id), the label is that order's.
-        case when reference_type = 'shipping_label' then reference_id end as shipment_reference_id
-    from {{ ref('stg_etsy__ledger_entries') }}
+        case
+            when ledger_entry_rows.reference_type = 'shipping_label' then ledger_entry_rows.reference_id
+        end as shipment_reference_id
+    from ledger_entry_rows
+    left join local_dates
+        on ledger_entry_rows.shop_id = local_dates.shop_id
+        and local_dates.epoch_quarter_hour
+        = {{ epoch_quarter_hour(timestamp_to_epoch('ledger_entry_rows.created_at')) }}
     {% if is_incremental() %}
-    where created_date in (select entry_date from entry_dates_to_rebuild)
+    where local_dates.local_date in (select entry_date from entry_dates_to_rebuild)
     {% endif %}
 ),
 

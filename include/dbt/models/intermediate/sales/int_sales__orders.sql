@@ -5,33 +5,59 @@
     int_sales__customer_orders. -#}
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
 
-with receipts as (
-    select * from {{ ref('stg_etsy__receipts') }}
-),
-
-transactions as (
-    select * from {{ ref('stg_etsy__transactions') }}
-),
-
-refunds as (
-    select * from {{ ref('int_sales__refunds') }}
+with shop_accounts as (
+    select * from {{ ref('shop_accounts') }}
 ),
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), 'shop_accounts') }}
+),
+{% endif %}
+
+receipts as (
+    select * from {{ ref('stg_etsy__receipts') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
+
+transactions as (
+    select * from {{ ref('stg_etsy__transactions') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
+
+refunds as (
+    select * from {{ ref('int_sales__refunds') }}
+    {% if is_incremental() %}
+    where order_date in (select order_date from changed_order_dates)
+    {% endif %}
+),
+
+-- The order day is the shop's: one time-zone conversion per shop and quarter hour.
+local_dates as {{ materialized_cte() }} (
+    {{ shop_local_dates('shop_accounts', 'receipts', 'shop_id', timestamp_to_epoch('created_at')) }}
+),
+
+dated_receipts as (
+    select
+        receipts.*,
+        local_dates.local_date as created_date
+    from receipts
+    left join local_dates
+        on receipts.shop_id = local_dates.shop_id
+        and {{ epoch_quarter_hour(timestamp_to_epoch('receipts.created_at')) }} = local_dates.epoch_quarter_hour
 ),
 
 receipts_in_scope as (
     select *
-    from receipts
+    from dated_receipts
+    {% if is_incremental() %}
     where created_date in (select order_date from changed_order_dates)
+    {% endif %}
 ),
-{% else %}
-receipts_in_scope as (
-    select * from receipts
-),
-{% endif %}
 
 order_items as (
     select

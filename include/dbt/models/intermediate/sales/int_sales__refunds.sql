@@ -7,20 +7,45 @@
     a refund is rebuilt whenever its receipt is (refunds live inside the receipt). -#}
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
 
-with refunds as (
-    select * from {{ ref('stg_etsy__refunds') }}
+with shop_accounts as (
+    select * from {{ ref('shop_accounts') }}
 ),
 
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), 'shop_accounts') }}
 ),
 {% endif %}
+
+refunds as (
+    select * from {{ ref('stg_etsy__refunds') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
 
 receipts as (
     select * from {{ ref('stg_etsy__receipts') }}
     {% if is_incremental() %}
-    where created_date in (select order_date from changed_order_dates)
+    where {{ sales_utc_date_near_local_dates('created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
+
+-- Order days are the shop's: one time-zone conversion per shop and quarter hour.
+local_dates as {{ materialized_cte() }} (
+    {{ shop_local_dates('shop_accounts', 'receipts', 'shop_id', timestamp_to_epoch('created_at')) }}
+),
+
+dated_receipts as (
+    select
+        receipts.*,
+        local_dates.local_date as created_date
+    from receipts
+    left join local_dates
+        on receipts.shop_id = local_dates.shop_id
+        and {{ epoch_quarter_hour(timestamp_to_epoch('receipts.created_at')) }} = local_dates.epoch_quarter_hour
+    {% if is_incremental() %}
+    where local_dates.local_date in (select order_date from changed_order_dates)
     {% endif %}
 ),
 
@@ -49,10 +74,12 @@ refunds_with_orders as (
         receipts.grand_total as order_grand_total,
         currencies.minor_unit_divisor,
         refunds.refunded_at,
-        refunds.refunded_date
+        {{ local_date('refunds.refunded_at', 'shop_accounts.shop_time_zone') }} as refunded_date
     from refunds
-    inner join receipts
+    inner join dated_receipts as receipts
         on refunds.receipt_id = receipts.receipt_id
+    left join shop_accounts
+        on refunds.shop_id = cast(shop_accounts.shop_id as string)
     left join currencies
         on refunds.currency_code = currencies.currency_code
 ),

@@ -1,19 +1,24 @@
 {#- One row per transaction (order line), dated by its order: partitions line up with
     fct_orders, and a day is rebuilt whenever one of its receipts changed. -#}
--- depends_on: {{ ref('stg_etsy__receipts') }} (read in the incremental branch, which dbt's parse does not render)
+-- depends_on: {{ ref('stg_etsy__receipts') }}, {{ ref('shop_accounts') }}
+-- (read in the incremental branch, which dbt's parse does not render)
 {{ config(**sales_incremental_config(
     'order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true
 )) }}
 
-with transactions as (
-    select * from {{ ref('stg_etsy__transactions') }}
-),
-
+with
 {% if is_incremental() %}
 changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts')) }}
+    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), ref('shop_accounts')) }}
 ),
 {% endif %}
+
+transactions as (
+    select * from {{ ref('stg_etsy__transactions') }}
+    {% if is_incremental() %}
+    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    {% endif %}
+),
 
 orders as (
     select * from {{ ref('int_sales__orders') }}

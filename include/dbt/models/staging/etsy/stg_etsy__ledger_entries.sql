@@ -1,14 +1,15 @@
 {#- Ledger amounts are signed integers in minor units of the entry's currency (cents for
     USD, yen for JPY): kept as integers here; int_sales__ledger_allocations divides them by
     the currency's own divisor (seeds/iso_4217_currencies.csv).
-    Incremental by shop-local ledger day (macros/sales/incremental.sql): ten million
-    entries are deduplicated and converted once, not by every reader and test. -#}
-{{ config(**sales_incremental_config('created_date', ['shop_id', 'entry_id'])) }}
+    Incremental by UTC ledger day (macros/sales/incremental.sql): ten million entries are
+    deduplicated and converted once, not by every reader and test. The shop-local day is
+    int_sales__ledger_allocations' (it needs the shop's time zone). -#}
+{{ config(**sales_incremental_config('created_utc_date', ['shop_id', 'entry_id'])) }}
 
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), ref('shop_accounts'), 'create_date') }}
+    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), 'create_date') }}
 ),
 {% endif %}
 
@@ -18,7 +19,7 @@ latest_versions as (
     select _airbyte_raw_id
     from {{ source('etsy', 'ledger_entries') }}
     {% if is_incremental() %}
-    where {{ sales_epoch_near_changed_dates('create_date', 'changed_dates') }}
+    where {{ sales_epoch_on_changed_dates('create_date', 'changed_dates') }}
     {% endif %}
     {{ latest_airbyte_record('entry_id') }}
 ),
@@ -27,10 +28,6 @@ source as (
     select ledger_entries.*
     from {{ source('etsy', 'ledger_entries') }} as ledger_entries
     where ledger_entries._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
-),
-
-local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('source', 'shop_id', 'create_date', ref('shop_accounts')) }}
 ),
 
 renamed as (
@@ -47,23 +44,14 @@ renamed as (
         cast(source.amount as bigint) as amount_minor_units,
         cast(source.balance as bigint) as balance_minor_units,
         {{ epoch_to_timestamp('source.create_date') }} as created_at,
-        local_dates.local_date as created_date,
+        cast({{ epoch_to_timestamp('source.create_date') }} as date) as created_utc_date,
         {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
-    left join local_dates
-        on cast(source.shop_id as string) = local_dates.shop_id
-        and {{ epoch_quarter_hour('source.create_date') }} = local_dates.epoch_quarter_hour
 ),
 
 final as (
-    select *
-    from renamed
-    {% if is_incremental() %}
-    -- A shop missing from shop_accounts has no day: kept, so its not_null test fails.
-    where created_date in (select changed_date from changed_dates)
-        or created_date is null
-    {% endif %}
+    select * from renamed
 )
 
 select * from final

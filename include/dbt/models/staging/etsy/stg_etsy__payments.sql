@@ -3,13 +3,6 @@ with source as (
     {{ latest_airbyte_record('payment_id') }}
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone
-    from {{ ref('shop_accounts') }}
-),
-
 final as (
     select
         cast(source.payment_id as string) as payment_id,
@@ -29,14 +22,9 @@ final as (
         {{ money_amount('source.adjusted_net') }} as adjusted_net,
         {{ epoch_to_timestamp('source.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('source.updated_timestamp') }} as updated_at,
-        {{ local_date(
-            epoch_to_timestamp('source.created_timestamp'), 'shop_accounts.shop_time_zone'
-        ) }} as created_date,
         {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
-    left join shop_accounts
-        on cast(source.shop_id as string) = shop_accounts.shop_id
 )
 
 select * from final

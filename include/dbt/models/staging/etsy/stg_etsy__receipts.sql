@@ -1,22 +1,19 @@
-{#- One row per receipt, incremental by shop-local order day (macros/sales/incremental.sql). -#}
-{{ config(**sales_incremental_config('created_date', ['shop_id', 'receipt_id'])) }}
+{#- One row per receipt, incremental by UTC creation day (macros/sales/incremental.sql).
+    The shop-local order day needs the shop's time zone: int_sales__orders computes it. -#}
+{{ config(**sales_incremental_config('created_utc_date', ['shop_id', 'receipt_id'])) }}
 
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
 receipts as (
     select * from {{ ref('base_etsy__receipts') }}
     {% if is_incremental() %}
-    where {{ sales_epoch_near_changed_dates('created_timestamp', 'changed_dates') }}
+    where {{ sales_epoch_on_changed_dates('created_timestamp', 'changed_dates') }}
     {% endif %}
-),
-
-local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
 ),
 
 {%- set money_columns = [
@@ -75,13 +72,10 @@ renamed as (
         ) as is_single_currency,
         {{ epoch_to_timestamp('money_parts.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('money_parts.updated_timestamp') }} as updated_at,
-        local_dates.local_date as created_date,
+        cast({{ epoch_to_timestamp('money_parts.created_timestamp') }} as date) as created_utc_date,
         {{ airbyte_nulled_fields('money_parts._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('money_parts._airbyte_extracted_at') }} as extracted_at
     from money_parts
-    left join local_dates
-        on cast(money_parts.shop_id as string) = local_dates.shop_id
-        and {{ epoch_quarter_hour('money_parts.created_timestamp') }} = local_dates.epoch_quarter_hour
 ),
 
 final as (
@@ -89,11 +83,6 @@ final as (
         *,
         receipt_status = 'canceled' as is_canceled
     from renamed
-    {% if is_incremental() %}
-    -- A shop missing from shop_accounts has no day: kept, so its not_null test fails.
-    where created_date in (select changed_date from changed_dates)
-        or created_date is null
-    {% endif %}
 )
 
 select * from final

@@ -5,13 +5,6 @@ with source as (
     {{ latest_airbyte_record('transaction_id') }}
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone
-    from {{ ref('shop_accounts') }}
-),
-
 final as (
     select
         cast(source.transaction_id as string) as transaction_id,
@@ -22,14 +15,9 @@ final as (
         source.image_url_fullxfull is not null as has_image,
         {{ epoch_to_timestamp('source.created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('source.updated_timestamp') }} as updated_at,
-        {{ local_date(
-            epoch_to_timestamp('source.created_timestamp'), 'shop_accounts.shop_time_zone'
-        ) }} as created_date,
         {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
-    left join shop_accounts
-        on cast(source.shop_id as string) = shop_accounts.shop_id
 )
 
 select * from final

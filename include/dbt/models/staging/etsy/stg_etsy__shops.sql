@@ -3,22 +3,12 @@ with source as (
     {{ latest_airbyte_record('shop_id') }}
 ),
 
-shop_accounts as (
-    select
-        cast(shop_id as string) as shop_id,
-        shop_time_zone,
-        shop_currency_code
-    from {{ ref('shop_accounts') }}
-),
-
 final as (
     select
         cast(source.shop_id as string) as shop_id,
         source.shop_name,
         source.title as shop_title,
         upper(source.currency_code) as currency_code,
-        shop_accounts.shop_time_zone,
-        shop_accounts.shop_currency_code as configured_currency_code,
         upper(source.shop_location_country_iso) as shop_country_code,
         source.url as shop_url,
         source.is_vacation,
@@ -34,8 +24,6 @@ final as (
         {{ airbyte_nulled_fields('source._airbyte_meta') }} as airbyte_nulled_fields,
         {{ timestamptz_to_utc('source._airbyte_extracted_at') }} as extracted_at
     from source
-    left join shop_accounts
-        on cast(source.shop_id as string) = shop_accounts.shop_id
 )
 
 select * from final

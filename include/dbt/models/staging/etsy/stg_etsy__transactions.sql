@@ -1,48 +1,31 @@
 {#- One row per receipt transaction (a line item), unnested from the latest version of
-    its receipt. The receipt's shop, currency, time zone and order day apply to its
+    its receipt. The receipt's shop, currency and UTC creation day apply to its
     transactions; incremental by that day, so a receipt's lines are always rebuilt
     together with it (macros/sales/incremental.sql). -#}
-{{ config(**sales_incremental_config('receipt_created_date', ['shop_id', 'receipt_id'])) }}
+{{ config(**sales_incremental_config('receipt_created_utc_date', ['shop_id', 'receipt_id'])) }}
 
 with
 {% if is_incremental() %}
 changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), ref('shop_accounts'), 'created_timestamp', 'updated_timestamp') }}
+    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
 ),
 {% endif %}
 
 receipts as (
     select * from {{ ref('base_etsy__receipts') }}
     {% if is_incremental() %}
-    where {{ sales_epoch_near_changed_dates('created_timestamp', 'changed_dates') }}
+    where {{ sales_epoch_on_changed_dates('created_timestamp', 'changed_dates') }}
     {% endif %}
-),
-
-local_dates as {{ materialized_cte() }} (
-    {{ shop_local_dates('receipts', 'shop_id', 'created_timestamp', ref('shop_accounts')) }}
-),
-
-dated_receipts as (
-    select
-        receipts.shop_id,
-        receipts.receipt_id,
-        receipts.transactions,
-        local_dates.local_date as receipt_created_date,
-        receipts._airbyte_extracted_at
-    from receipts
-    left join local_dates
-        on cast(receipts.shop_id as string) = local_dates.shop_id
-        and {{ epoch_quarter_hour('receipts.created_timestamp') }} = local_dates.epoch_quarter_hour
 ),
 
 receipts_in_scope as (
-    select *
-    from dated_receipts
-    {% if is_incremental() %}
-    -- A shop missing from shop_accounts has no day: kept, so its not_null test fails.
-    where receipt_created_date in (select changed_date from changed_dates)
-        or receipt_created_date is null
-    {% endif %}
+    select
+        shop_id,
+        receipt_id,
+        transactions,
+        cast({{ epoch_to_timestamp('created_timestamp') }} as date) as receipt_created_utc_date,
+        _airbyte_extracted_at
+    from receipts
 ),
 
 transaction_fields as (
@@ -67,7 +50,7 @@ transaction_fields as (
         'created_timestamp': '$.created_timestamp',
         'paid_timestamp': '$.paid_timestamp',
         'shipped_timestamp': '$.shipped_timestamp',
-    }, ['shop_id', 'receipt_id', 'receipt_created_date', '_airbyte_extracted_at']) }}
+    }, ['shop_id', 'receipt_id', 'receipt_created_utc_date', '_airbyte_extracted_at']) }}
 ),
 
 renamed as (
@@ -93,7 +76,7 @@ renamed as (
         {{ epoch_to_timestamp('created_timestamp') }} as created_at,
         {{ epoch_to_timestamp('paid_timestamp') }} as paid_at,
         {{ epoch_to_timestamp('shipped_timestamp') }} as shipped_at,
-        receipt_created_date,
+        receipt_created_utc_date,
         {{ timestamptz_to_utc('_airbyte_extracted_at') }} as extracted_at
     from transaction_fields
 ),

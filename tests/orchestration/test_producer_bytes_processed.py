@@ -60,3 +60,28 @@ def test_the_summary_sums_bytes_processed_and_names_the_largest():
     assert "over 3 nodes" in summary
     assert "largest: fct_orders 2,147,483,648 bytes (2.000 GiB), fct_sales_daily" in summary
     assert bytes_processed_summary({f"model.{PROJECT}.fct_orders": {"status": "success"}}) is None
+
+
+def test_the_dags_producer_records_and_logs_each_bigquery_nodes_bytes(caplog):
+    """The DAG's own producer, handed dbt-bigquery's end-of-node events as its callback reads
+    them: each node's bytes are logged and recorded, and the build's summary sums them."""
+    import logging
+    import threading
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    from shop_analytics.config import REPO_ROOT
+
+    dagbag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False)
+    assert dagbag.import_errors == {}
+    producer = dagbag.dags["etsy_shop_analytics"].get_task("transform.dbt_producer_watcher")
+    producer._results_lock, producer._node_results, producer._compiled_sql = threading.Lock(), {}, {}
+    processed = {f"model.{PROJECT}.fct_orders": 3 * 2**30, f"model.{PROJECT}.fct_sales_daily": 2**20}
+    with caplog.at_level(logging.INFO):
+        for unique_id, bytes_processed in processed.items():
+            event = event_fields(_node_finished(unique_id, _bigquery_response(bytes_processed)))
+            producer._record_dbt_event(event, {"project_dir": None, "context": None})
+    assert {uid: r["bytes_processed"] for uid, r in producer._node_results.items()} == processed
+    assert f"model.{PROJECT}.fct_orders processed 3,221,225,472 bytes (3.000 GiB) on BigQuery" in caplog.text
+    summary = bytes_processed_summary(producer._node_results)
+    assert f"{3 * 2**30 + 2**20:,} bytes" in summary and "over 2 nodes" in summary

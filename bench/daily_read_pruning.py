@@ -5,8 +5,9 @@ base views over them, stg_etsy__*, fct_*), whether the SELECT reading it prunes 
 relation's partition column: a top-level AND term of its WHERE compares that column (raw:
 _airbyte_extracted_at, the column Airbyte's BigQuery destination partitions on; models:
 their partition_by field). A partition predicate inside an OR prunes nothing, and
-BigQuery prunes only on constant expressions: a bound computed by a subquery
-(`day in (select ...)`) still scans every partition, so such reads are counted apart.
+BigQuery prunes on constant expressions only: a bound computed by a subquery
+(`day in (select ...)`) needs a query stage to resolve and is not pruned, so such reads
+are counted apart.
 
     .venv/bin/python bench/daily_read_pruning.py [--day 2026-01-03]
 """
@@ -122,7 +123,7 @@ def main() -> int:
     total = sum(counts.values())
     print(
         f"of {total} reads of large relations: {counts['constant']} pruned (constant partition filter), "
-        f"{counts['subquery']} filtered on the partition column by a subquery (BigQuery scans every partition), "
+        f"{counts['subquery']} filtered on the partition column by a subquery (BigQuery does not prune on it), "
         f"{counts['none']} not filtered on it"
     )
     return 0

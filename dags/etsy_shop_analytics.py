@@ -1,4 +1,25 @@
-"""Airflow DAG `etsy_shop_analytics`: Airbyte syncs -> dbt (Cosmos) -> reporting tables.
+"""
+### Etsy shop analytics — daily
+
+Airbyte syncs -> dbt (Cosmos) -> reporting tables.
+
+1. **extract**: one Airbyte sync per source (Etsy, GA4, Instagram), triggered
+   asynchronously and awaited by a sensor. A failed sync fails its own task, naming the
+   source, the Airbyte job id and its status. `check_run_params` first picks the sources a
+   manual run selected.
+2. **transform**: the dbt project (`include/dbt`). `dbt_producer_watcher` runs one
+   `dbt build` once every sync has ended; each source table (with its freshness check),
+   seed, and model (with its tests) is its own task showing that node's result, grouped
+   like the project: `sources/<source>`, `seeds`, `<layer>/<source or domain>` (e.g.
+   `staging/etsy`, `marts/sales`). A source's tables also need that source's sync to have
+   succeeded: a failed source's models are left out of the build and end
+   `upstream_failed`; the other sources' models build.
+3. **write-audit-publish**: dbt unit tests, then `publish_reporting_tables` replaces the
+   reporting tables Looker Studio reads, only when every test of the run passed; each
+   reporting table is an Asset it updates.
+
+Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
+backfill a date range from the UI. Owner: the shop's data engineer (see README).
 
 Thin on purpose: the sources come from plugins/shop_analytics/config/sources.yaml and the
 logic lives in the shop_analytics package (plugins/), importable on Composer and locally.
@@ -14,28 +35,11 @@ from airflow.providers.standard.operators.python import BranchPythonOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
 from shop_analytics.config import Settings, load_sources
+from shop_analytics.config.run_params import run_params
 from shop_analytics.config.settings import TASK_RETRIES
-from shop_analytics.extract import extract_task_group
+from shop_analytics.extract import extract_task_group, selected_sync_tasks
 from shop_analytics.publish import audit_and_publish_tasks
-from shop_analytics.transform import dbt_task_group, reporting_assets, run_params, selected_sync_tasks, source_tasks
-
-DOC_MD = """
-### Etsy shop analytics — daily
-
-1. **extract**: one Airbyte sync per source (Etsy, GA4, Instagram), triggered
-   asynchronously and awaited by a sensor. A failed sync fails its own task, naming the
-   source, the Airbyte job id and its status.
-2. **transform**: the dbt project (`include/dbt`). `dbt_producer_watcher` runs one
-   `dbt build` once every sync has ended; each source table (with its freshness check),
-   seed, and model (with its tests) is its own task showing that node's result, grouped
-   like the project: `sources/<source>`, `seeds`, `<layer>/<source or domain>` (e.g.
-   `staging/etsy`, `marts/sales`). A source's tables also need that source's sync to have
-   succeeded: a failed source's models are left out of the build and end
-   `upstream_failed`; the other sources' models build.
-
-Runs daily for the previous day (data interval = that day, UTC); trigger it manually or
-backfill a date range from the UI. Owner: the shop's data engineer (see README).
-"""
+from shop_analytics.transform import dbt_task_group, source_tasks
 
 settings = Settings.from_env()
 sources = load_sources()
@@ -54,12 +58,9 @@ with DAG(
         "retry_exponential_backoff": True,
     },
     tags=["etsy", "ga4", "instagram", "airbyte", "dbt"],
-    doc_md=DOC_MD,
+    doc_md=__doc__,
     params=run_params(sources),
 ) as dag:
-    # dbt starts once every sync has ended (succeeded or not): a source's tables also wait
-    # for their own sync's success, so a failed source stops only what is built on it.
-    syncs_done = EmptyOperator(task_id="all_syncs_done", trigger_rule="all_done")
     extracts = {
         source.name: extract_task_group(
             source,
@@ -75,19 +76,18 @@ with DAG(
         python_callable=selected_sync_tasks,
         op_kwargs={"trigger_task_ids": {name: f"{group.group_id}.trigger_sync" for name, group in extracts.items()}},
     )
+    # dbt starts once every sync has ended (succeeded or not): a source's tables also wait
+    # for their own sync's success, so a failed source stops only what is built on it.
+    syncs_done = EmptyOperator(task_id="all_syncs_done", trigger_rule="all_done")
     transform = dbt_task_group(
         settings, sync_task_ids={name: f"{group.group_id}.wait_for_sync" for name, group in extracts.items()}
     )
-    syncs_done >> transform
+    # Write-audit-publish (shop_analytics.publish): unit tests, then the reporting tables,
+    # replaced only when every dbt test of the run passed (trigger rule all_success).
+    unit_tests, publish = audit_and_publish_tasks(transform, settings)
+
+    # --- the pipeline: every edge between groups ---
     for name, extract in extracts.items():
         check_run_params >> extract >> syncs_done
         extract >> source_tasks(transform, name)
-
-    # --- write-audit-publish (data quality; shop_analytics.publish) ---
-    # Unit tests, then the reporting tables Looker Studio reads, replaced only when every
-    # dbt test of the run passed (trigger rule all_success).
-    unit_tests, publish = audit_and_publish_tasks(transform, settings)
-    transform >> unit_tests
-    # --- end write-audit-publish ---
-    # Each reporting table is an Asset, updated when the publish step succeeds.
-    publish.outlets = reporting_assets()
+    syncs_done >> transform >> unit_tests >> publish

@@ -8,7 +8,8 @@ import pendulum
 import pytest
 
 from shop_analytics.config import load_sources
-from shop_analytics.transform.run_params import DBT_WINDOW_ENV, run_params, selected_sync_tasks
+from shop_analytics.config.run_params import DBT_WINDOW_ENV, run_params
+from shop_analytics.extract import selected_sync_tasks
 
 TRIGGERS = {name: f"extract.{name}.trigger_sync" for name in load_sources()}
 
@@ -84,7 +85,7 @@ def test_the_dag_validates_its_params_and_sends_the_window_and_full_refresh_to_t
     from airflow.dag_processing.dagbag import DagBag
 
     from shop_analytics.config import REPO_ROOT
-    from shop_analytics.transform import reporting_assets
+    from shop_analytics.publish import reporting_assets
 
     dag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False).dags["etsy_shop_analytics"]
     assert set(dag.params) == {"sources", "start_date", "end_date", "full_refresh"}

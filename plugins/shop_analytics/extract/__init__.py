@@ -7,6 +7,7 @@ from shop_analytics.extract.airbyte import (
     WaitForSourceSyncSensor,
 )
 from shop_analytics.extract.connection_ids import CONNECTION_IDS_VARIABLE, resolve_connection_id
+from shop_analytics.extract.selection import selected_sync_tasks
 from shop_analytics.extract.task_group import EXTRACT_GROUP_ID, extract_task_group
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "WaitForSourceSyncSensor",
     "extract_task_group",
     "resolve_connection_id",
+    "selected_sync_tasks",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from airflow.sdk import TaskGroup
+from airflow.sdk import Asset, TaskGroup
 from cosmos.operators.local import DbtRunOperationLocalOperator, DbtTestLocalOperator
 
 from shop_analytics.config import Settings
@@ -46,6 +46,19 @@ REPORTING_TABLES = (
 # dbt unit tests (`unit_tests:` in the models' yml) are not rendered by Cosmos: they run as one
 # task once the build has created their models' parents (dbt reads the parents' columns).
 UNIT_TEST_SELECTOR = "test_type:unit"
+# The reporting tables as Airflow Assets, emitted by the publish task: other DAGs and consumers
+# schedule on fresh data. Named after the table, not the warehouse, so a consumer's
+# `schedule=[Asset.ref(name="shop_analytics.reporting.fct_sales_daily")]` is the same on
+# DuckDB and BigQuery.
+ASSET_GROUP = "shop_analytics_reporting"
+
+
+def reporting_asset(table: str) -> Asset:
+    return Asset(name=f"shop_analytics.{REPORTING_SCHEMA}.{table}", group=ASSET_GROUP)
+
+
+def reporting_assets() -> list[Asset]:
+    return [reporting_asset(table) for table in REPORTING_TABLES]
 
 
 def publish_args() -> dict[str, Any]:
@@ -97,6 +110,7 @@ def audit_and_publish_tasks(transform: TaskGroup, settings: Settings) -> tuple[A
         macro_name=PUBLISH_MACRO,
         args=publish_args(),
         trigger_rule="all_success",
+        outlets=reporting_assets(),
         doc_md=f"Replaces the `{REPORTING_SCHEMA}` tables Looker Studio reads from marts, after every test passed.",
         **invocation,
         **pool,

@@ -42,11 +42,11 @@ from cosmos.constants import (
 )
 
 from shop_analytics.config import Settings
+from shop_analytics.config.run_params import DBT_WINDOW_ENV, FULL_REFRESH
 from shop_analytics.config.settings import CUSTOMER_ID_PEPPER_ENV
 from shop_analytics.transform.cosmos_compat import use_producer_class
 from shop_analytics.transform.producer import ResultsOnceProducer
 from shop_analytics.transform.rendering import NodeWatcherConverter
-from shop_analytics.transform.run_params import DBT_WINDOW_ENV, FULL_REFRESH
 
 DBT_PROFILE = "shop_analytics"
 

@@ -4,15 +4,14 @@ A scheduled run (and each run of `airflow backfill create`) takes the defaults: 
 sources, no full refresh, dbt's window from the run's data interval, so a backfill of a range
 rebuilds exactly its days. A manual run may narrow the sources, widen the days or ask for
 a full refresh; Airflow checks each value against its schema when the run is triggered,
-and `check_run_params` checks what a schema cannot (the range's order) as the run's
-first task, so a bad trigger fails at once with the reason.
+and `check_run_params` (shop_analytics.extract.selected_sync_tasks) checks what a schema
+cannot (the range's order) as the run's first task, so a bad trigger fails at once with the
+reason. The transform group hands the window to dbt (DBT_WINDOW_ENV, FULL_REFRESH).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from airflow.sdk import Param
 
@@ -58,18 +57,3 @@ def run_params(source_names: Iterable[str]) -> dict[str, Param]:
             description="Rebuild incremental models from scratch (dbt --full-refresh).",
         ),
     }
-
-
-def selected_sync_tasks(params: Mapping[str, Any], trigger_task_ids: Mapping[str, str]) -> list[str]:
-    """Check what the schema cannot, and return the trigger tasks of the selected sources."""
-    start, end = params.get("start_date"), params.get("end_date")
-    if (start is None) != (end is None):
-        raise ValueError(
-            f"params start_date={start!r} and end_date={end!r}: give both days of the range, or neither "
-            "to rebuild the run's data interval"
-        )
-    if start is not None and dt.date.fromisoformat(end) <= dt.date.fromisoformat(start):
-        raise ValueError(
-            f"params end_date={end} must be after start_date={start} (the range is [start_date, end_date))"
-        )
-    return [trigger_task_ids[name] for name in params["sources"]]

@@ -25,23 +25,3 @@
 {% macro bigquery__json_object(column, path) -%}
     json_query({{ column }}, '{{ path }}')
 {%- endmacro %}
-
-{#- A join clause that turns each element of a JSON array column into a row, exposed as
-    `element_alias` (JSON). Use: `from receipts {{ cross_join_json_array('receipts.transactions', 'transaction') }}`.
-    Rows whose array is null or empty disappear, as with any inner unnest: use
-    left_join_json_array where the parent row must be kept. -#}
-{% macro cross_join_json_array(column, element_alias) -%}
-    {{ return(adapter.dispatch('cross_join_json_array', 'shop_analytics')(column, element_alias, 'cross join')) }}
-{%- endmacro %}
-
-{% macro left_join_json_array(column, element_alias) -%}
-    {{ return(adapter.dispatch('cross_join_json_array', 'shop_analytics')(column, element_alias, 'left join')) }}
-{%- endmacro %}
-
-{% macro default__cross_join_json_array(column, element_alias, join_kind) -%}
-    {{ join_kind }} unnest(cast(json_extract({{ column }}, '$[*]') as json[])) as _unnested_{{ element_alias }}({{ element_alias }}){% if join_kind == 'left join' %} on true{% endif %}
-{%- endmacro %}
-
-{% macro bigquery__cross_join_json_array(column, element_alias, join_kind) -%}
-    {{ join_kind }} unnest(json_query_array({{ column }})) as {{ element_alias }}{% if join_kind == 'left join' %} on true{% endif %}
-{%- endmacro %}

@@ -44,7 +44,7 @@ latest_country as (
         customer_id,
         buyer_country_code
     from orders
-    {{ latest_per_group('customer_id', 'ordered_at desc, receipt_id desc') }}
+    qualify row_number() over (partition by customer_id order by ordered_at desc, receipt_id desc) = 1
 ),
 
 final as (

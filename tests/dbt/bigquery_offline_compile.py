@@ -4,8 +4,8 @@
 credentials) and, for incremental models, asks BigQuery whether the table exists. Here the
 connection is a stand-in that never talks to Google and the existence check answers from
 `--existing`: compile once with every relation absent (full-build SQL) and once with every
-relation present (the incremental branches). Run as a script, so the patches stay in its
-own process:
+relation present (the incremental branches). A query run while compiling (run_query) finds
+no rows. Run as a script, so the patches stay in its own process:
 
     python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing] [--without-pepper MODEL]
 
@@ -19,10 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-from dbt.adapters.bigquery.connections import BigQueryConnectionManager
+from dbt.adapters.bigquery.connections import BigQueryAdapterResponse, BigQueryConnectionManager
 from dbt.adapters.bigquery.impl import BigQueryAdapter
 from dbt.adapters.contracts.connection import ConnectionState
 from dbt.cli.main import dbtRunner
+from dbt_common.clients import agate_helper
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "include" / "dbt"
 
@@ -36,6 +37,12 @@ def open_offline(cls, connection):
     connection.handle = OfflineHandle()
     connection.state = ConnectionState.OPEN
     return connection
+
+
+def execute_offline(self, sql, auto_begin=False, fetch=None, limit=None):
+    """A query run while compiling (run_query: the changed days an incremental staging model
+    rebuilds) finds no rows, as on a day with no new data."""
+    return BigQueryAdapterResponse(_message="offline: no rows"), agate_helper.empty_table()
 
 
 # A pepper for the offline compile only: test_bigquery_compile recomputes its HMAC pads.
@@ -58,6 +65,7 @@ def offline_dbt_options(target_path: Path) -> list[str]:
 
 def compile_offline(target_path: Path, relations_exist: bool, without_pepper_model: str | None = None) -> bool:
     BigQueryConnectionManager.open = classmethod(open_offline)
+    BigQueryConnectionManager.execute = execute_offline
 
     def get_relation(self, database, schema, identifier, **_):
         if not relations_exist:

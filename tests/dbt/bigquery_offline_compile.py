@@ -15,8 +15,11 @@ environment missing its secret would.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
+import threading
 from pathlib import Path
 
 from dbt.adapters.bigquery.connections import BigQueryAdapterResponse, BigQueryConnectionManager
@@ -39,10 +42,9 @@ def open_offline(cls, connection):
     return connection
 
 
-def execute_offline(self, sql, auto_begin=False, fetch=None, limit=None):
-    """A query run while compiling (run_query: the changed days an incremental staging model
-    rebuilds) finds no rows, as on a day with no new data."""
-    return BigQueryAdapterResponse(_message="offline: no rows"), agate_helper.empty_table()
+# Where the queries run while compiling are recorded, one JSON object a line (node_id, sql):
+# bench/daily_read_pruning.py (its RUN_QUERIES_FILE) counts their reads beside the models' own.
+RUN_QUERIES_FILE = "run_queries.jsonl"
 
 
 # A pepper for the offline compile only: test_bigquery_compile recomputes its HMAC pads.
@@ -65,6 +67,17 @@ def offline_dbt_options(target_path: Path) -> list[str]:
 
 def compile_offline(target_path: Path, relations_exist: bool, without_pepper_model: str | None = None) -> bool:
     BigQueryConnectionManager.open = classmethod(open_offline)
+    run_queries_path = target_path.resolve() / RUN_QUERIES_FILE
+    run_queries_lock = threading.Lock()
+
+    def execute_offline(self, sql, auto_begin=False, fetch=None, limit=None):
+        """A query run while compiling (run_query: the changed days an incremental staging
+        model rebuilds) finds no rows, as on a day with no new data; it is recorded."""
+        node_id = re.search(r'"node_id": "([^"]+)"', self._add_query_comment(sql))
+        with run_queries_lock, run_queries_path.open("a") as run_queries:
+            run_queries.write(json.dumps({"node_id": node_id and node_id.group(1), "sql": sql}) + "\n")
+        return BigQueryAdapterResponse(_message="offline: no rows"), agate_helper.empty_table()
+
     BigQueryConnectionManager.execute = execute_offline
 
     def get_relation(self, database, schema, identifier, **_):

@@ -4,7 +4,9 @@ model with sqlglot and report, for each read of a large relation (raw Etsy table
 base views over them, stg_etsy__*, fct_*), whether the SELECT reading it prunes on the
 relation's partition column: a top-level AND term of its WHERE compares that column (raw:
 _airbyte_extracted_at, the column Airbyte's BigQuery destination partitions on; models:
-their partition_by field). A partition predicate inside an OR prunes nothing, and
+their partition_by field). A model's reads include those of the queries it runs while
+compiling (run_query: changed-day lookups), which the offline compile records. A partition
+predicate inside an OR prunes nothing, and
 BigQuery prunes on constant expressions only: a bound computed by a subquery
 (`day in (select ...)`) needs a query stage to resolve and is not pruned, so such reads
 are counted apart.
@@ -28,6 +30,8 @@ from sqlglot import exp
 
 REPO = Path(__file__).resolve().parents[1]
 OFFLINE_COMPILE = REPO / "tests" / "dbt" / "bigquery_offline_compile.py"
+# The queries the offline compile ran (run_query), one JSON object a line: node_id, sql.
+RUN_QUERIES_FILE = "run_queries.jsonl"
 RAW_PARTITION_COLUMN = "_airbyte_extracted_at"
 
 
@@ -47,6 +51,17 @@ def compile_daily_run(target_path: Path, day: dt.date) -> dict:
     if completed.returncode != 0:
         raise SystemExit(f"offline BigQuery compile failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
     return json.loads((target_path / "manifest.json").read_text())
+
+
+def run_queries(target_path: Path) -> dict[str, list[str]]:
+    """Node id -> the SQL of the queries it ran while compiling (run_query: changed-day
+    lookups), as the offline compile recorded them."""
+    recorded = target_path / RUN_QUERIES_FILE
+    queries: dict[str, list[str]] = {}
+    for line in recorded.read_text().splitlines() if recorded.exists() else []:
+        query = json.loads(line)
+        queries.setdefault(query["node_id"], []).append(query["sql"])
+    return queries
 
 
 def large_relations(manifest: dict) -> dict[str, str]:
@@ -104,12 +119,18 @@ def main() -> int:
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as target_path:
         manifest = compile_daily_run(Path(target_path), arguments.day)
+        lookups = run_queries(Path(target_path))
     relations = large_relations(manifest)
     counts = {"constant": 0, "subquery": 0, "none": 0}
     for node in sorted(manifest["nodes"].values(), key=lambda node: node["name"]):
         if node["resource_type"] != "model" or node["config"]["materialized"] != "incremental":
             continue
-        model_reads = reads(node["compiled_code"], relations)
+        # A model's reads: its own SQL's and those of the queries it ran while compiling.
+        model_reads = [
+            read
+            for sql in (node["compiled_code"], *lookups.get(node["unique_id"], []))
+            for read in reads(sql, relations)
+        ]
         for _, kind in model_reads:
             counts[kind] += 1
         by_kind = {

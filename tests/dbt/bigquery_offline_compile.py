@@ -4,8 +4,8 @@
 credentials) and, for incremental models, asks BigQuery whether the table exists. Here the
 connection is a stand-in that never talks to Google and the existence check answers from
 `--existing`: compile once with every relation absent (full-build SQL) and once with every
-relation present (the incremental branches). Run as a script, so the patches stay in its
-own process:
+relation present (the incremental branches). A query run while compiling (run_query) finds
+no rows. Run as a script, so the patches stay in its own process:
 
     python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing] [--without-pepper MODEL]
 
@@ -15,14 +15,18 @@ environment missing its secret would.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
+import threading
 from pathlib import Path
 
-from dbt.adapters.bigquery.connections import BigQueryConnectionManager
+from dbt.adapters.bigquery.connections import BigQueryAdapterResponse, BigQueryConnectionManager
 from dbt.adapters.bigquery.impl import BigQueryAdapter
 from dbt.adapters.contracts.connection import ConnectionState
 from dbt.cli.main import dbtRunner
+from dbt_common.clients import agate_helper
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "include" / "dbt"
 
@@ -36,6 +40,11 @@ def open_offline(cls, connection):
     connection.handle = OfflineHandle()
     connection.state = ConnectionState.OPEN
     return connection
+
+
+# Where the queries run while compiling are recorded, one JSON object a line (node_id, sql):
+# bench/daily_read_pruning.py (its RUN_QUERIES_FILE) counts their reads beside the models' own.
+RUN_QUERIES_FILE = "run_queries.jsonl"
 
 
 # A pepper for the offline compile only: test_bigquery_compile recomputes its HMAC pads.
@@ -58,6 +67,18 @@ def offline_dbt_options(target_path: Path) -> list[str]:
 
 def compile_offline(target_path: Path, relations_exist: bool, without_pepper_model: str | None = None) -> bool:
     BigQueryConnectionManager.open = classmethod(open_offline)
+    run_queries_path = target_path.resolve() / RUN_QUERIES_FILE
+    run_queries_lock = threading.Lock()
+
+    def execute_offline(self, sql, auto_begin=False, fetch=None, limit=None):
+        """A query run while compiling (run_query: the changed days an incremental staging
+        model rebuilds) finds no rows, as on a day with no new data; it is recorded."""
+        node_id = re.search(r'"node_id": "([^"]+)"', self._add_query_comment(sql))
+        with run_queries_lock, run_queries_path.open("a") as run_queries:
+            run_queries.write(json.dumps({"node_id": node_id and node_id.group(1), "sql": sql}) + "\n")
+        return BigQueryAdapterResponse(_message="offline: no rows"), agate_helper.empty_table()
+
+    BigQueryConnectionManager.execute = execute_offline
 
     def get_relation(self, database, schema, identifier, **_):
         if not relations_exist:

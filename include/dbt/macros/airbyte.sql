@@ -7,6 +7,25 @@
     ) = 1
 {%- endmacro %}
 
+{#- The latest version of each record of a raw table (latest_airbyte_record), whole rows.
+    The latest version is picked on narrow columns, then joined back: ranking whole rows
+    would sort their JSON arrays too. `versions_filter` (a predicate on the raw columns,
+    e.g. sales_created_on_changed_days) restricts both reads to a slice of raw holding
+    every version of its records, so the ranking sees what it would see over all of raw,
+    and each read is pruned on its own. -#}
+{% macro latest_airbyte_versions(raw_relation, primary_key, versions_filter=none) -%}
+    select raw_versions.*
+    from {{ raw_relation }} as raw_versions
+    where {% if versions_filter %}{{ versions_filter }} and {% endif %}raw_versions._airbyte_raw_id in (
+        select ranked_versions._airbyte_raw_id
+        from {{ raw_relation }} as ranked_versions
+        {%- if versions_filter %}
+        where {{ versions_filter }}
+        {%- endif %}
+        {{ latest_airbyte_record(primary_key) }}
+    )
+{%- endmacro %}
+
 {#- The fields Airbyte could not type and wrote as NULL in this record, from its
     `_airbyte_meta.changes` (entries with change `NULLED`), as one comma-separated string
     (`total_shipping_cost,grandtotal`), null when there are none. Every staging model of a

@@ -106,35 +106,44 @@
         or {{ sales_window_contains_timestamp('extracted_at') }}
 {%- endmacro %}
 
-{#- The UTC days an incremental run of a staging model rebuilds, from its raw source: days
-    of records created, updated or landed (_airbyte_extracted_at) inside the window, the
-    same rule as sales_changed_order_dates. UTC, not the shop's day: staging reads only
-    its source (shop-local days are computed in intermediate). Records created a day
-    either side of the window are rebuilt too, so every shop-local day in the window
-    the intermediate models rebuild reads freshly rebuilt staging days. -#}
-{% macro sales_changed_source_dates(source_relation, created_epoch_column, updated_epoch_column=none) -%}
-    {%- set unix_epoch = modules.datetime.date(1970, 1, 1) -%}
-    {%- set start_epoch = (sales_window_start() - unix_epoch).days * 86400 -%}
-    {%- set end_epoch = none if sales_window_end() is none else (sales_window_end() - unix_epoch).days * 86400 -%}
-    select distinct cast({{ epoch_to_timestamp('raw_records.' ~ created_epoch_column) }} as date) as changed_date
-    from {{ source_relation }} as raw_records
-    where (raw_records.{{ created_epoch_column }} >= {{ start_epoch - 86400 }}
-            {%- if end_epoch is not none %} and raw_records.{{ created_epoch_column }} < {{ end_epoch + 86400 }}{% endif %})
-        {%- if updated_epoch_column %}
-        or (raw_records.{{ updated_epoch_column }} >= {{ start_epoch }}
-            {%- if end_epoch is not none %} and raw_records.{{ updated_epoch_column }} < {{ end_epoch }}{% endif %})
-        {%- endif %}
-        or {{ sales_window_contains_timestamp(timestamptz_to_utc('raw_records._airbyte_extracted_at')) }}
-{%- endmacro %}
-
-{#- SQL predicate on a raw epoch column: the record was created on one of the UTC
-    `changed_dates` (a CTE of sales_changed_source_dates). An integer filter applied
-    before deduplication, so every version of a record on those days is kept. -#}
-{% macro sales_epoch_on_changed_dates(epoch_column, changed_dates) -%}
-    cast(floor({{ epoch_column }} / 86400) as bigint) in (
-        select {{ date_diff_days("date '1970-01-01'", 'changed_date') }}
-        from {{ changed_dates }}
-    )
+{#- SQL predicate on a raw source (its own columns, unqualified): the record was created
+    on a UTC day an incremental run of a staging model rebuilds. Those are the days of
+    records created, updated or landed since the window start, one day early (a record
+    created a day before the window may fall on a shop-local day inside it): every change
+    is a new extraction, so `_airbyte_extracted_at` from that day on finds them all. No
+    end bound: the run for [D-1, D) must see the sync that landed on D after the window.
+    The days are looked up when the model runs and inlined as constants, because BigQuery
+    prunes partitions only on constants (a subquery bound scans all of raw). A record's
+    creation time is the same in every version, and every version of a record created on
+    day D landed on D or later, so the read is bounded from the
+    earliest changed day, one day early for clock skew between Etsy and Airbyte: the
+    slice holds every version of its records, and deduplicating it (latest_airbyte_versions)
+    keeps the same version as deduplicating all of raw. No changed day: nothing is read.
+    Rebuilding a day that did not change is harmless (a staging day is a function of raw). -#}
+{% macro sales_created_on_changed_days(source_relation, created_epoch_column) -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set changed_since = sales_window_start() - one_day -%}
+    {%- set changed_epoch_days = [] -%}
+    {%- if execute and is_incremental() -%}
+        {%- set changed_days_query -%}
+            select distinct cast(floor({{ created_epoch_column }} / 86400) as bigint) as created_epoch_day
+            from {{ source_relation }}
+            where _airbyte_extracted_at >= {{ utc_midnight_timestamptz(changed_since) }}
+        {%- endset -%}
+        {#- A record with no creation time has no day to rebuild (it fails staging's tests on a full build). -#}
+        {%- for changed_day in run_query(changed_days_query).rows if changed_day[0] is not none -%}
+            {%- do changed_epoch_days.append(changed_day[0] | int) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if changed_epoch_days -%}
+        {%- set changed_epoch_days = changed_epoch_days | sort -%}
+        {%- set earliest_changed_day = modules.datetime.date(1970, 1, 1)
+            + modules.datetime.timedelta(days=changed_epoch_days[0]) -%}
+        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(earliest_changed_day - one_day) }}
+            and cast(floor({{ created_epoch_column }} / 86400) as bigint) in ({{ changed_epoch_days | join(', ') }}))
+    {%- else -%}
+        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(changed_since) }} and false)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- SQL predicate on a staging UTC day column: the row may fall on one of the shop-local

@@ -2,32 +2,16 @@
     USD, yen for JPY): kept as integers here; int_sales__ledger_allocations divides them by
     the currency's own divisor (seeds/iso_4217_currencies.csv).
     Incremental by UTC ledger day (macros/sales/incremental.sql): ten million entries are
-    deduplicated and converted once, not by every reader and test. The shop-local day is
+    deduplicated and converted once, not by every reader and test. An entry's create_date never
+    changes, so a day's slice of raw holds every version of its entries. The shop-local day is
     int_sales__ledger_allocations' (it needs the shop's time zone). -#}
 {{ config(**sales_incremental_config('created_utc_date', ['shop_id', 'entry_id'])) }}
 
-with
-{% if is_incremental() %}
-changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'ledger_entries'), 'create_date') }}
-),
-{% endif %}
-
--- The latest version is picked on narrow columns, then joined back (cheaper than ranking
--- whole rows); an entry's create_date never changes, so the day filter keeps all versions.
-latest_versions as (
-    select _airbyte_raw_id
-    from {{ source('etsy', 'ledger_entries') }}
-    {% if is_incremental() %}
-    where {{ sales_epoch_on_changed_dates('create_date', 'changed_dates') }}
-    {% endif %}
-    {{ latest_airbyte_record('entry_id') }}
-),
-
-source as (
-    select ledger_entries.*
-    from {{ source('etsy', 'ledger_entries') }} as ledger_entries
-    where ledger_entries._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
+with source as (
+    {{ latest_airbyte_versions(
+        source('etsy', 'ledger_entries'), 'entry_id',
+        sales_created_on_changed_days(source('etsy', 'ledger_entries'), 'create_date') if is_incremental() else none
+    ) }}
 ),
 
 renamed as (

@@ -3,18 +3,15 @@
     Incremental by the receipt's UTC creation day, like stg_etsy__transactions. -#}
 {{ config(**sales_incremental_config('receipt_created_utc_date', ['shop_id', 'receipt_id'])) }}
 
-with
-{% if is_incremental() %}
-changed_dates as (
-    {{ sales_changed_source_dates(source('etsy', 'receipts'), 'created_timestamp', 'updated_timestamp') }}
-),
-{% endif %}
-
-receipts as (
+with receipts as (
+    {% if is_incremental() -%}
+    {{ latest_airbyte_versions(
+        source('etsy', 'receipts'), 'receipt_id',
+        sales_created_on_changed_days(source('etsy', 'receipts'), 'created_timestamp')
+    ) }}
+    {%- else -%}
     select * from {{ ref('base_etsy__receipts') }}
-    {% if is_incremental() %}
-    where {{ sales_epoch_on_changed_dates('created_timestamp', 'changed_dates') }}
-    {% endif %}
+    {%- endif %}
 ),
 
 receipts_in_scope as (

@@ -1,18 +1,14 @@
-{#- The latest version of each receipt, still in Etsy's shape: the one place receipts are
-    deduplicated, so the receipt and its unnested transactions, refunds and shipments
-    always come from the same version. The latest version is picked on narrow columns,
-    then joined back: ranking whole receipts would sort their JSON arrays too, and a
-    filter on this view (an incremental run's days) reaches the raw scan. -#}
+{#- The latest version of each receipt, still in Etsy's shape: a full build's input to
+    stg_etsy__receipts and the unnested transactions, refunds and shipments, so the receipt
+    and its children always come from the same version. An incremental run of those models
+    reads the same ranking (latest_airbyte_versions) on the same slice of raw instead
+    (sales_created_on_changed_days), not this view over all of raw. -#}
 with latest_versions as (
-    select _airbyte_raw_id
-    from {{ source('etsy', 'receipts') }}
-    {{ latest_airbyte_record('receipt_id') }}
+    {{ latest_airbyte_versions(source('etsy', 'receipts'), 'receipt_id') }}
 ),
 
 final as (
-    select receipts.*
-    from {{ source('etsy', 'receipts') }} as receipts
-    where receipts._airbyte_raw_id in (select latest_versions._airbyte_raw_id from latest_versions)
+    select * from latest_versions
 )
 
 select * from final

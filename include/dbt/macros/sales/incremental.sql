@@ -139,7 +139,11 @@
         {%- set changed_epoch_days = changed_epoch_days | sort -%}
         {%- set earliest_changed_day = modules.datetime.date(1970, 1, 1)
             + modules.datetime.timedelta(days=changed_epoch_days[0]) -%}
-        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(earliest_changed_day - one_day) }}
+        {#- Never later than the lookup's own bound: a record created after it was extracted
+            (bad input, e.g. a timestamp in the future) must still reach staging and fail its
+            tests there, not fall outside the slice. -#}
+        {%- set slice_start = [earliest_changed_day - one_day, changed_since] | min -%}
+        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(slice_start) }}
             and cast(floor({{ created_epoch_column }} / 86400) as bigint) in ({{ changed_epoch_days | join(', ') }}))
     {%- else -%}
         (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(changed_since) }} and false)

@@ -1,7 +1,7 @@
 """Which reads of a daily run are pruned: compile the project for BigQuery offline as an
 incremental run of one day (SHOP_ANALYTICS_START_DATE/END_DATE), parse every incremental
 model with sqlglot and report, for each read of a large relation (raw Etsy tables and the
-base views over them, stg_etsy__*, fct_*), whether the SELECT reading it prunes on the
+base models over them, stg_etsy__*, int_sales__*, fct_*), whether the SELECT reading it prunes on the
 relation's partition column: a top-level AND term of its WHERE compares that column (raw:
 _airbyte_extracted_at, the column Airbyte's BigQuery destination partitions on; models:
 their partition_by field). A model's reads include those of the queries it runs while
@@ -33,6 +33,9 @@ OFFLINE_COMPILE = REPO / "tests" / "dbt" / "bigquery_offline_compile.py"
 # The queries the offline compile ran (run_query), one JSON object a line: node_id, sql.
 RUN_QUERIES_FILE = "run_queries.jsonl"
 RAW_PARTITION_COLUMN = "_airbyte_extracted_at"
+# Models whose date partitions a daily run must prune: the change indexes over raw, Etsy
+# staging, the sales intermediates and the facts.
+LARGE_MODEL_PREFIXES = ("base_etsy__", "stg_etsy__", "int_sales__", "fct_")
 
 
 def compile_daily_run(target_path: Path, day: dt.date) -> dict:
@@ -71,11 +74,14 @@ def large_relations(manifest: dict) -> dict[str, str]:
         if source["source_name"] == "etsy":
             relations[source["identifier"]] = RAW_PARTITION_COLUMN
     for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node["name"].startswith("base_etsy__"):
-            relations[node["alias"]] = RAW_PARTITION_COLUMN
+        if node["resource_type"] != "model":
+            continue
         partition = (node["config"].get("partition_by") or {}).get("field")
-        if node["resource_type"] == "model" and partition and node["name"].startswith(("stg_etsy__", "fct_")):
+        if partition and node["name"].startswith(LARGE_MODEL_PREFIXES):
             relations[node["alias"]] = partition
+        elif node["name"].startswith("base_etsy__"):
+            # A view over raw: reading it reads raw.
+            relations[node["alias"]] = RAW_PARTITION_COLUMN
     return relations
 
 

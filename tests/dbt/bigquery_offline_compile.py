@@ -4,8 +4,9 @@
 credentials) and, for incremental models, asks BigQuery whether the table exists. Here the
 connection is a stand-in that never talks to Google and the existence check answers from
 `--existing`: compile once with every relation absent (full-build SQL) and once with every
-relation present (the incremental branches). A query run while compiling (run_query) finds
-no rows. Run as a script, so the patches stay in its own process:
+relation present (the incremental branches). A query run while compiling (run_query: an
+incremental model's lookup of the days it rebuilds) answers one day, the window's start, as
+on a day with new data. Run as a script, so the patches stay in its own process:
 
     python tests/dbt/bigquery_offline_compile.py TARGET_PATH [--existing] [--without-pepper MODEL]
 
@@ -15,6 +16,7 @@ environment missing its secret would.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -49,6 +51,8 @@ RUN_QUERIES_FILE = "run_queries.jsonl"
 
 # A pepper for the offline compile only: test_bigquery_compile recomputes its HMAC pads.
 OFFLINE_COMPILE_PEPPER = "00112233445566778899aabbccddeeff"
+# The day a run_query lookup answers when no window is set (a compile of the default window).
+OFFLINE_CHANGED_DAY = "2026-01-03"
 
 
 def offline_dbt_options(target_path: Path) -> list[str]:
@@ -71,12 +75,15 @@ def compile_offline(target_path: Path, relations_exist: bool, without_pepper_mod
     run_queries_lock = threading.Lock()
 
     def execute_offline(self, sql, auto_begin=False, fetch=None, limit=None):
-        """A query run while compiling (run_query: the changed days an incremental staging
-        model rebuilds) finds no rows, as on a day with no new data; it is recorded."""
+        """A query run while compiling (run_query: the days an incremental model rebuilds)
+        answers the window's first day, as on a day with new data; it is recorded."""
         node_id = re.search(r'"node_id": "([^"]+)"', self._add_query_comment(sql))
         with run_queries_lock, run_queries_path.open("a") as run_queries:
             run_queries.write(json.dumps({"node_id": node_id and node_id.group(1), "sql": sql}) + "\n")
-        return BigQueryAdapterResponse(_message="offline: no rows"), agate_helper.empty_table()
+        changed_day = dt.date.fromisoformat(os.environ.get("SHOP_ANALYTICS_START_DATE") or OFFLINE_CHANGED_DAY)
+        return BigQueryAdapterResponse(_message="offline: one day"), agate_helper.table_from_rows(
+            [[changed_day]], ["changed_day"]
+        )
 
     BigQueryConnectionManager.execute = execute_offline
 

@@ -15,7 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 from sqlglot.tokens import TokenType
 
-from bench.daily_read_pruning import RAW_PARTITION_COLUMN, large_relations, reads, run_queries
+from bench.daily_read_pruning import large_relations, reads, run_queries
 
 HELPER = Path(__file__).with_name("bigquery_offline_compile.py")
 PUBLISH_HELPER = Path(__file__).with_name("bigquery_offline_publish.py")
@@ -32,7 +32,7 @@ def compiled(request, tmp_path_factory) -> Path:
     models = compiled_models(target_path)
     incremental_sql = models["model.shop_analytics.int_sales__orders"]
     # The two compiles cover both branches of every incremental model.
-    assert ("changed_order_dates" in incremental_sql) == (request.param == "incremental_run")
+    assert ("where created_date in (date '" in incremental_sql) == (request.param == "incremental_run")
     return target_path
 
 
@@ -329,26 +329,45 @@ def test_the_partition_filter_check_sees_an_unfiltered_read(sql, unfiltered):
     assert reads_without_partition_filter(sql, ("p", "marts", "fct_orders"), "order_date") == unfiltered
 
 
+# The reads of a daily run BigQuery cannot prune yet, each listed with its way out in
+# docs/bigquery.md ("Daily reads"): resolving a ledger entry's reference to an order of any
+# age, and finding stored entries the mapping seed now classifies differently.
+KNOWN_UNPRUNED_READS = {
+    ("int_sales__ledger_allocations", "int_sales__orders"),
+    ("int_sales__ledger_allocations", "stg_etsy__transactions"),
+    ("int_sales__ledger_allocations", "stg_etsy__shipments"),
+    ("int_sales__ledger_allocations", "int_sales__ledger_allocations"),
+}
+
+
 @pytest.mark.parametrize("compiled", ["incremental_run"], indirect=True)
-def test_a_daily_run_reads_raw_etsy_tables_pruned_by_a_constant(compiled):
-    """Issue #20: a daily run reads only what is new. Every read of a raw Etsy table (or a
-    base view over one) by an incremental model, in its SQL or in a query it runs while
-    compiling (run_query: the changed-day lookup), is bounded by a constant on
-    _airbyte_extracted_at, the column Airbyte's BigQuery destination partitions on:
-    BigQuery prunes on constants only. The reads of staging and marts still to prune are
-    listed in docs/bigquery.md."""
+def test_a_daily_run_reads_its_large_inputs_pruned_by_a_constant(compiled):
+    """Issue #20: a daily run reads only what is new. Every read of a large relation (raw
+    Etsy tables, the change indexes, Etsy staging, the sales intermediates, the facts) by an
+    incremental model, in its SQL or in a query it runs while compiling (run_query: the
+    lookup of the days it rebuilds), filters the relation's partition column with
+    constants: BigQuery prunes on nothing else. The offline compile answers each lookup
+    with one day, so the SQL is a day's real shape. The reads not pruned yet are exactly
+    KNOWN_UNPRUNED_READS: a new one fails here, and so does one that got pruned (take it
+    off the list and out of docs/bigquery.md)."""
     manifest = json.loads((compiled / "manifest.json").read_text())
     lookups = run_queries(compiled)
-    raw_relations = {
-        name: column for name, column in large_relations(manifest).items() if column == RAW_PARTITION_COLUMN
-    }
-    raw_reads = {
-        (node["name"], relation, index > 0, filtered)
+    relations = large_relations(manifest)
+    incremental_models = [
+        node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    ]
+    daily_reads = {
+        (node["name"], relation, index > 0, filtered)
+        for node in incremental_models
         for index, sql in enumerate((node["compiled_code"], *lookups.get(node["unique_id"], [])))
-        for relation, filtered in reads(sql, raw_relations)
+        for relation, filtered in reads(sql, relations)
     }
-    looked_up = {(model, relation) for model, relation, is_lookup, _ in raw_reads if is_lookup}
-    assert {("stg_etsy__receipts", "receipts"), ("stg_etsy__ledger_entries", "ledger_entries")} <= looked_up, raw_reads
-    assert {read for read in raw_reads if read[3] != "constant"} == set()
+    change_index_lookups = {
+        model for model, relation, is_lookup, _ in daily_reads if is_lookup and relation.endswith("_changes")
+    }
+    looking_up_nothing = {node["name"] for node in incremental_models} - change_index_lookups
+    assert looking_up_nothing == set(), "incremental models that do not look up their days in a change index"
+    unpruned = {(model, relation) for model, relation, _, filtered in daily_reads if filtered != "constant"}
+    assert unpruned == KNOWN_UNPRUNED_READS

@@ -6,8 +6,8 @@
     are picked up again. A backfill of a range rebuilds exactly the days it names plus the
     days of anything that changed inside them.
     Not dbt --vars: dbt re-parses the whole project whenever --vars change (every day),
-    while an environment variable read only when a model runs (these macros are called
-    inside is_incremental() blocks) leaves the deploy-time parse valid. -#}
+    while an environment variable read only when a model runs (these macros read it only
+    when is_incremental(), false while dbt parses) leaves the deploy-time parse valid. -#}
 
 {% macro sales_window_start() -%}
     {%- set start_day = sales_window_day('SHOP_ANALYTICS_START_DATE') -%}
@@ -31,20 +31,6 @@
         {{ exceptions.raise_compiler_error(env_var_name ~ '=' ~ value ~ ' is not a day: set it as YYYY-MM-DD, or unset it for the default window') }}
     {%- endif -%}
     {{ return(modules.datetime.date.fromisoformat(value)) }}
-{%- endmacro %}
-
-{#- SQL predicate: a date column falls in the window, widened by `margin_days` each side
-    (a UTC day of a record whose shop-local day may be in the window). -#}
-{% macro sales_window_contains_date(date_column, margin_days=0) -%}
-    {%- set margin = modules.datetime.timedelta(days=margin_days) -%}
-    ({{ date_column }} >= date '{{ sales_window_start() - margin }}'
-    {%- if sales_window_end() is not none %} and {{ date_column }} < date '{{ sales_window_end() + margin }}'{% endif %})
-{%- endmacro %}
-
-{#- SQL predicate: a UTC timestamp (no zone) falls in the window. -#}
-{% macro sales_window_contains_timestamp(timestamp_column) -%}
-    ({{ timestamp_column }} >= cast('{{ sales_window_start() }} 00:00:00' as timestamp)
-    {%- if sales_window_end() is not none %} and {{ timestamp_column }} < cast('{{ sales_window_end() }} 00:00:00' as timestamp){% endif %})
 {%- endmacro %}
 
 {#- Config of a large sales table rebuilt by whole days of `partition_column`.
@@ -80,83 +66,130 @@
     {{ partition_column }} >= date '1900-01-01'
 {%- endmacro %}
 
-{#- The shop-local order days an incremental run of a receipt-derived intermediate model
-    rebuilds: days in the window, and the days of every receipt updated or landed inside
-    it (a refund or status change on an old order rebuilds that order's day). Whole days,
-    so a day's partition is replaced with all of its orders. `receipts` is
-    stg_etsy__receipts, `shop_accounts` the seed: the model passes both in. Receipts
-    created in the window are found on their UTC day (the staging partition), one day of
-    margin each side for any time zone, then dated exactly in the shop's zone. -#}
-{% macro sales_changed_order_dates(receipts, shop_accounts) -%}
-    select distinct order_date
-    from (
-        select
-            {{ local_date('changed_receipts.created_at', 'shop_accounts.shop_time_zone') }} as order_date,
-            changed_receipts.updated_at,
-            changed_receipts.extracted_at
-        from {{ receipts }} as changed_receipts
-        left join {{ shop_accounts }} as shop_accounts
-            on changed_receipts.shop_id = cast(shop_accounts.shop_id as string)
-        where {{ sales_window_contains_date('changed_receipts.created_utc_date', margin_days=1) }}
-            or {{ sales_window_contains_timestamp('changed_receipts.updated_at') }}
-            or {{ sales_window_contains_timestamp('changed_receipts.extracted_at') }}
-    ) as candidates
-    where {{ sales_window_contains_date('order_date') }}
-        or {{ sales_window_contains_timestamp('updated_at') }}
-        or {{ sales_window_contains_timestamp('extracted_at') }}
+{#- The change index of a raw Etsy stream: every landed version's `_airbyte_extracted_at`
+    (the column Airbyte's BigQuery destination partitions raw on), shop and UTC creation day,
+    nothing else. A view: always as fresh as raw, whatever a run selects. Every incremental
+    sales model looks up in it the creation days that changed (sales_changed_created_days)
+    with a constant bound on `_airbyte_extracted_at`, which BigQuery pushes through the view
+    to prune raw's partitions, instead of scanning its own large inputs for changes. -#}
+{% macro etsy_change_index(source_relation, created_epoch_column) -%}
+    select
+        _airbyte_extracted_at,
+        cast(shop_id as string) as shop_id,
+        cast({{ epoch_to_timestamp(created_epoch_column) }} as date) as created_utc_date
+    from {{ source_relation }}
 {%- endmacro %}
 
-{#- SQL predicate on a raw source (its own columns, unqualified): the record was created
-    on a UTC day an incremental run of a staging model rebuilds. Those are the days of
-    records created, updated or landed since the window start, one day early (a record
-    created a day before the window may fall on a shop-local day inside it): every change
-    is a new extraction, so `_airbyte_extracted_at` from that day on finds them all. No
-    end bound: the run for [D-1, D) must see the sync that landed on D after the window.
-    The days are looked up when the model runs and inlined as constants, because BigQuery
-    prunes partitions only on constants (a subquery bound scans all of raw). A record's
-    creation time is the same in every version, and every version of a record created on
-    day D landed on D or later, so the read is bounded from the
-    earliest changed day, one day early for clock skew between Etsy and Airbyte: the
-    slice holds every version of its records, and deduplicating it (latest_airbyte_versions)
-    keeps the same version as deduplicating all of raw. No changed day: nothing is read.
-    Rebuilding a day that did not change is harmless (a staging day is a function of raw). -#}
-{% macro sales_created_on_changed_days(source_relation, created_epoch_column) -%}
-    {%- set one_day = modules.datetime.timedelta(days=1) -%}
-    {%- set changed_since = sales_window_start() - one_day -%}
-    {%- set changed_epoch_days = [] -%}
+{#- Changes are looked for from the window start, one day early: a record created a day
+    before the window may fall on a shop-local day inside it. Every change is a new
+    extraction, so the landing day finds them all. No end bound: the run for [D-1, D) must
+    see the sync that landed on D after the window. -#}
+{% macro sales_changed_since() -%}
+    {{ return(sales_window_start() - modules.datetime.timedelta(days=1)) }}
+{%- endmacro %}
+
+{#- The UTC creation days of the records landed since sales_changed_since, looked up in a
+    change index (etsy_change_index) when the model runs, as a sorted list of dates: the
+    model inlines them as constants, because BigQuery prunes partitions only on constants
+    (a subquery bound scans the whole table). A record with no creation time has no day to
+    rebuild (it fails staging's tests on a full build). Empty when not incremental. -#}
+{% macro sales_changed_created_days(change_index) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set changed_days_query -%}
+        select distinct created_utc_date
+        from {{ change_index }}
+        where _airbyte_extracted_at >= {{ utc_midnight_timestamptz(sales_changed_since()) }}
+            and created_utc_date is not null
+    {%- endset -%}
+    {{ return(sales_looked_up_dates(changed_days_query)) }}
+{%- endmacro %}
+
+{#- The dates a one-column query answers, run when an incremental model runs (run_query),
+    as a sorted list of distinct dates; empty when not incremental and while dbt parses. -#}
+{% macro sales_looked_up_dates(query) -%}
+    {%- set dates = [] -%}
     {%- if execute and is_incremental() -%}
-        {%- set changed_days_query -%}
-            select distinct cast(floor({{ created_epoch_column }} / 86400) as bigint) as created_epoch_day
-            from {{ source_relation }}
-            where _airbyte_extracted_at >= {{ utc_midnight_timestamptz(changed_since) }}
-        {%- endset -%}
-        {#- A record with no creation time has no day to rebuild (it fails staging's tests on a full build). -#}
-        {%- for changed_day in run_query(changed_days_query).rows if changed_day[0] is not none -%}
-            {%- do changed_epoch_days.append(changed_day[0] | int) -%}
+        {%- for row in run_query(query).rows if row[0] is not none -%}
+            {%- do dates.append(modules.datetime.date.fromisoformat((row[0] | string)[:10])) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if changed_epoch_days -%}
-        {%- set changed_epoch_days = changed_epoch_days | sort -%}
-        {%- set earliest_changed_day = modules.datetime.date(1970, 1, 1)
-            + modules.datetime.timedelta(days=changed_epoch_days[0]) -%}
-        {#- Never later than the lookup's own bound: a record created after it was extracted
-            (bad input, e.g. a timestamp in the future) must still reach staging and fail its
-            tests there, not fall outside the slice. -#}
-        {%- set slice_start = [earliest_changed_day - one_day, changed_since] | min -%}
+    {{ return(dates | unique | sort | list) }}
+{%- endmacro %}
+
+{#- The shop-local days an incremental run of a receipt- or ledger-derived intermediate
+    model rebuilds, as a sorted list of dates: every day of the window (a backfill rebuilds
+    the days it names; an open window ends the day after the run's UTC day), and the days
+    a record created on a changed UTC day may fall on in any time zone (one day either
+    side). Whole days, so a partition is replaced with all of its rows; rebuilding a day
+    that did not change is harmless. `change_index` is the stream's etsy_change_index. -#}
+{% macro sales_rebuilt_local_dates(change_index) -%}
+    {%- if not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set one_day = modules.datetime.timedelta(days=1) -%}
+    {%- set window_end = sales_window_end() or run_started_at.date() + one_day + one_day -%}
+    {%- set window_start = sales_window_start() -%}
+    {%- set window_days = [] -%}
+    {%- for offset in range((window_end - window_start).days) -%}
+        {%- do window_days.append(window_start + modules.datetime.timedelta(days=offset)) -%}
+    {%- endfor -%}
+    {{ return((window_days + sales_dates_near(sales_changed_created_days(change_index), 1)) | unique | sort | list) }}
+{%- endmacro %}
+
+{#- Every day within `margin_days` of one of `dates`, as a sorted list. -#}
+{% macro sales_dates_near(dates, margin_days) -%}
+    {%- set near = [] -%}
+    {%- for day in dates -%}
+        {%- for offset in range(-margin_days, margin_days + 1) -%}
+            {%- do near.append(day + modules.datetime.timedelta(days=offset)) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(near | unique | sort | list) }}
+{%- endmacro %}
+
+{#- SQL predicate on a raw source (its own columns, unqualified) for an incremental run of a
+    staging model: the record was created on a UTC day with a change
+    (sales_changed_created_days of the stream's `change_index`), and its slice of raw is
+    bounded by a constant on `_airbyte_extracted_at`. A record's creation time is the same
+    in every version, and every version of a record created on day D landed on D or later,
+    so reading from the earliest changed day, one day early for clock skew between Etsy and
+    Airbyte, holds every version of its records: deduplicating the slice
+    (latest_airbyte_versions) keeps the same version as deduplicating all of raw. Never
+    later than sales_changed_since: a record created after it was extracted (bad input,
+    e.g. a timestamp in the future) must still reach staging and fail its tests there. No
+    changed day: nothing is read. -#}
+{% macro sales_created_on_changed_days(change_index, created_epoch_column) -%}
+    {%- set changed_days = sales_changed_created_days(change_index) -%}
+    {%- set epoch = modules.datetime.date(1970, 1, 1) -%}
+    {%- if changed_days -%}
+        {%- set slice_start = [changed_days[0] - modules.datetime.timedelta(days=1), sales_changed_since()] | min -%}
         (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(slice_start) }}
-            and cast(floor({{ created_epoch_column }} / 86400) as bigint) in ({{ changed_epoch_days | join(', ') }}))
+            and cast(floor({{ created_epoch_column }} / 86400) as bigint) in (
+                {%- for day in changed_days %}{{ (day - epoch).days }}{% if not loop.last %}, {% endif %}{% endfor -%}
+            ))
     {%- else -%}
-        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(changed_since) }} and false)
+        (_airbyte_extracted_at >= {{ utc_midnight_timestamptz(sales_changed_since()) }} and false)
     {%- endif -%}
 {%- endmacro %}
 
-{#- SQL predicate on a staging UTC day column: the row may fall on one of the shop-local
-    `local_dates` (a one-column CTE, `local_date_column`), one day either side for any
-    time zone. The exact local day is checked after the time-zone conversion. -#}
-{% macro sales_utc_date_near_local_dates(utc_date_column, local_dates, local_date_column) -%}
-    {{ utc_date_column }} in (
-        select {{ date_add_days(local_date_column, 'day_offset') }}
-        from {{ local_dates }}
-        cross join (select -1 as day_offset union all select 0 union all select 1) as day_offsets
-    )
+{#- SQL predicate: a date column is on or after the earliest of `dates` shifted by
+    `offset_days` (false when there are none). -#}
+{% macro sales_date_on_or_after(date_column, dates, offset_days) -%}
+    {%- if dates -%}
+        {{ date_column }} >= date '{{ (dates | min) + modules.datetime.timedelta(days=offset_days) }}'
+    {%- else -%}
+        false
+    {%- endif -%}
 {%- endmacro %}
+
+{#- SQL predicate: a date column is one of `dates` (constants; false when there are none). -#}
+{% macro sales_date_in(date_column, dates) -%}
+    {%- if dates -%}
+        {{ date_column }} in ({% for day in dates %}date '{{ day }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+

@@ -13,48 +13,18 @@
     (a mapping fix reaches old entries). Receipts, transactions, shipments and payments
     never change the order they belong to, so no other stored allocation can go stale. -#}
 {{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
-
-with shop_accounts as (
-    select * from {{ ref('shop_accounts') }}
-),
-
-{% if is_incremental() %}
--- The shop-local ledger days of entries created or landed in the window (the rule of
--- macros/sales/incremental.sql): entries created in it are found on their UTC day, one
--- day of margin each side for any time zone, then dated exactly.
-changed_entry_dates as (
-    select distinct entry_date
-    from (
-        select
-            {{ local_date('changed_entries.created_at', 'shop_accounts.shop_time_zone') }} as entry_date,
-            changed_entries.extracted_at
-        from {{ ref('stg_etsy__ledger_entries') }} as changed_entries
-        left join shop_accounts
-            on changed_entries.shop_id = cast(shop_accounts.shop_id as string)
-        where {{ sales_window_contains_date('changed_entries.created_utc_date', margin_days=1) }}
-            or {{ sales_window_contains_timestamp('changed_entries.extracted_at') }}
-    ) as candidates
-    where {{ sales_window_contains_date('entry_date') }}
-        or {{ sales_window_contains_timestamp('extracted_at') }}
-),
-
-stored_allocations as (
-    select
-        entry_id,
-        shop_id,
-        ledger_type,
-        entry_class,
-        fee_type,
-        reference_type,
-        reference_id,
-        receipt_id,
-        entry_date
-    from {{ this }}
-),
-
+{%- set changed_entry_dates = sales_rebuilt_local_dates(ref('base_etsy__ledger_entry_changes')) %}
+{%- set landed_order_utc_dates = sales_changed_created_days(ref('base_etsy__receipt_changes')) %}
+{#- Besides the changed days, the days of stored entries whose allocation or class would
+    now come out differently, looked up when the model runs (constants: BigQuery prunes on
+    nothing else). -#}
+{%- set stale_entry_dates_query %}
 -- Stored entries referring to an order they could not be allocated to, now resolvable
--- (lookup keys first, so every join is a pure equality: a hash join).
-unallocated_order_references as (
+-- (lookup keys first, so every join is a pure equality: a hash join). Only an order that
+-- landed in this run can resolve one, and an entry is never created before its order:
+-- stored entries from two days (time zone and clock skew) before the earliest landed
+-- order's UTC day on, against the orders of those days.
+with unallocated_order_references as (
     select
         entry_date,
         shop_id,
@@ -62,55 +32,83 @@ unallocated_order_references as (
         case when reference_type = 'transaction' then reference_id end as transaction_reference_id,
         case when reference_type = 'payment' then reference_id end as payment_reference_id,
         case when reference_type = 'shipping_label' then reference_id end as shipment_reference_id
-    from stored_allocations
-    where receipt_id is null
+    from {{ this }}
+    where {{ sales_date_on_or_after('entry_date', landed_order_utc_dates, -2) }}
+        and receipt_id is null
         and reference_type in ('receipt', 'transaction', 'payment', 'shipping_label')
+),
+
+landed_transactions as (
+    select
+        transaction_id,
+        receipt_id
+    from {{ ref('stg_etsy__transactions') }}
+    where {{ sales_date_in('receipt_created_utc_date', landed_order_utc_dates) }}
+),
+
+landed_shipments as (
+    select
+        shipment_id,
+        receipt_id
+    from {{ ref('stg_etsy__shipments') }}
+    where {{ sales_date_in('receipt_created_utc_date', landed_order_utc_dates) }}
+),
+
+landed_orders as (
+    select
+        receipt_id,
+        shop_id
+    from {{ ref('int_sales__orders') }}
+    where {{ sales_date_in('order_date', sales_dates_near(landed_order_utc_dates, 1)) }}
 ),
 
 newly_allocatable_dates as (
     select distinct unallocated_order_references.entry_date
     from unallocated_order_references
-    left join {{ ref('stg_etsy__transactions') }} as transactions
-        on unallocated_order_references.transaction_reference_id = transactions.transaction_id
+    left join landed_transactions
+        on unallocated_order_references.transaction_reference_id = landed_transactions.transaction_id
     left join {{ ref('stg_etsy__payments') }} as payments
         on unallocated_order_references.payment_reference_id = payments.payment_id
-    left join {{ ref('stg_etsy__shipments') }} as shipments
-        on unallocated_order_references.shipment_reference_id = shipments.shipment_id
-    inner join {{ ref('int_sales__orders') }} as orders
+    left join landed_shipments
+        on unallocated_order_references.shipment_reference_id = landed_shipments.shipment_id
+    inner join landed_orders
         on coalesce(
             unallocated_order_references.receipt_reference_id,
-            transactions.receipt_id,
+            landed_transactions.receipt_id,
             payments.receipt_id,
-            shipments.receipt_id
-        ) = orders.receipt_id
-        and unallocated_order_references.shop_id = orders.shop_id
+            landed_shipments.receipt_id
+        ) = landed_orders.receipt_id
+        and unallocated_order_references.shop_id = landed_orders.shop_id
 ),
 
 -- Stored entries the mapping seed now classifies differently.
 reclassified_dates as (
     select distinct stored_allocations.entry_date
-    from stored_allocations
+    from {{ this }} as stored_allocations
     left join {{ ref('etsy_ledger_type_mapping') }} as ledger_type_mapping
         on stored_allocations.ledger_type = ledger_type_mapping.ledger_type
     where not (
         coalesce(stored_allocations.entry_class, '') = coalesce(ledger_type_mapping.entry_class, '')
         and coalesce(stored_allocations.fee_type, '') = coalesce(ledger_type_mapping.fee_type, '')
     )
+)
+
+select entry_date from newly_allocatable_dates
+union distinct
+select entry_date from reclassified_dates
+{%- endset %}
+{%- set entry_dates_to_rebuild = (
+    changed_entry_dates + sales_looked_up_dates(stale_entry_dates_query)
+) | unique | sort | list %}
+
+with shop_accounts as (
+    select * from {{ ref('shop_accounts') }}
 ),
 
-entry_dates_to_rebuild as (
-    select entry_date from changed_entry_dates
-    union distinct
-    select entry_date from newly_allocatable_dates
-    union distinct
-    select entry_date from reclassified_dates
-),
-
-{% endif %}
 ledger_entry_rows as (
     select * from {{ ref('stg_etsy__ledger_entries') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('created_utc_date', 'entry_dates_to_rebuild', 'entry_date') }}
+    where {{ sales_date_in('created_utc_date', sales_dates_near(entry_dates_to_rebuild, 1)) }}
     {% endif %}
 ),
 
@@ -150,7 +148,7 @@ ledger_entries as (
         and local_dates.epoch_quarter_hour
         = {{ epoch_quarter_hour(timestamp_to_epoch('ledger_entry_rows.created_at')) }}
     {% if is_incremental() %}
-    where local_dates.local_date in (select entry_date from entry_dates_to_rebuild)
+    where {{ sales_date_in('local_dates.local_date', entry_dates_to_rebuild) }}
     {% endif %}
 ),
 

@@ -4,35 +4,30 @@
     leaves a stale figure; customer-history metrics are computed in full in
     int_sales__customer_orders. -#}
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
+{%- set rebuilt_order_dates = sales_rebuilt_local_dates(ref('base_etsy__receipt_changes')) %}
 
 with shop_accounts as (
     select * from {{ ref('shop_accounts') }}
 ),
 
-{% if is_incremental() %}
-changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), 'shop_accounts') }}
-),
-{% endif %}
-
 receipts as (
     select * from {{ ref('stg_etsy__receipts') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('created_utc_date', 'changed_order_dates', 'order_date') }}
+    where {{ sales_date_in('created_utc_date', sales_dates_near(rebuilt_order_dates, 1)) }}
     {% endif %}
 ),
 
 transactions as (
     select * from {{ ref('stg_etsy__transactions') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    where {{ sales_date_in('receipt_created_utc_date', sales_dates_near(rebuilt_order_dates, 1)) }}
     {% endif %}
 ),
 
 refunds as (
     select * from {{ ref('int_sales__refunds') }}
     {% if is_incremental() %}
-    where order_date in (select order_date from changed_order_dates)
+    where {{ sales_date_in('order_date', rebuilt_order_dates) }}
     {% endif %}
 ),
 
@@ -55,7 +50,7 @@ receipts_in_scope as (
     select *
     from dated_receipts
     {% if is_incremental() %}
-    where created_date in (select order_date from changed_order_dates)
+    where {{ sales_date_in('created_date', rebuilt_order_dates) }}
     {% endif %}
 ),
 

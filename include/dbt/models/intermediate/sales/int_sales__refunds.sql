@@ -6,28 +6,23 @@
     are kept, flagged, with zero parts. Incremental by order day like int_sales__orders, so
     a refund is rebuilt whenever its receipt is (refunds live inside the receipt). -#}
 {{ config(**sales_incremental_config('order_date', ['shop_id', 'receipt_id'])) }}
+{%- set rebuilt_order_dates = sales_rebuilt_local_dates(ref('base_etsy__receipt_changes')) %}
 
 with shop_accounts as (
     select * from {{ ref('shop_accounts') }}
 ),
 
-{% if is_incremental() %}
-changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), 'shop_accounts') }}
-),
-{% endif %}
-
 refunds as (
     select * from {{ ref('stg_etsy__refunds') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    where {{ sales_date_in('receipt_created_utc_date', sales_dates_near(rebuilt_order_dates, 1)) }}
     {% endif %}
 ),
 
 receipts as (
     select * from {{ ref('stg_etsy__receipts') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('created_utc_date', 'changed_order_dates', 'order_date') }}
+    where {{ sales_date_in('created_utc_date', sales_dates_near(rebuilt_order_dates, 1)) }}
     {% endif %}
 ),
 
@@ -45,7 +40,7 @@ dated_receipts as (
         on receipts.shop_id = local_dates.shop_id
         and {{ epoch_quarter_hour(timestamp_to_epoch('receipts.created_at')) }} = local_dates.epoch_quarter_hour
     {% if is_incremental() %}
-    where local_dates.local_date in (select order_date from changed_order_dates)
+    where {{ sales_date_in('local_dates.local_date', rebuilt_order_dates) }}
     {% endif %}
 ),
 

@@ -1,29 +1,21 @@
 {#- One row per transaction (order line), dated by its order: partitions line up with
     fct_orders, and a day is rebuilt whenever one of its receipts changed. -#}
--- depends_on: {{ ref('stg_etsy__receipts') }}, {{ ref('shop_accounts') }}
--- (read in the incremental branch, which dbt's parse does not render)
 {{ config(**sales_incremental_config(
     'order_date', ['shop_id', 'listing_id', 'receipt_id'], require_partition_filter=true
 )) }}
+{%- set rebuilt_order_dates = sales_rebuilt_local_dates(ref('base_etsy__receipt_changes')) %}
 
-with
-{% if is_incremental() %}
-changed_order_dates as (
-    {{ sales_changed_order_dates(ref('stg_etsy__receipts'), ref('shop_accounts')) }}
-),
-{% endif %}
-
-transactions as (
+with transactions as (
     select * from {{ ref('stg_etsy__transactions') }}
     {% if is_incremental() %}
-    where {{ sales_utc_date_near_local_dates('receipt_created_utc_date', 'changed_order_dates', 'order_date') }}
+    where {{ sales_date_in('receipt_created_utc_date', sales_dates_near(rebuilt_order_dates, 1)) }}
     {% endif %}
 ),
 
 orders as (
     select * from {{ ref('int_sales__orders') }}
     {% if is_incremental() %}
-    where order_date in (select order_date from changed_order_dates)
+    where {{ sales_date_in('order_date', rebuilt_order_dates) }}
     {% endif %}
 ),
 

@@ -5,12 +5,13 @@
     deduplicated and converted once, not by every reader and test. An entry's create_date never
     changes, so a day's slice of raw holds every version of its entries. The shop-local day is
     int_sales__ledger_allocations' (it needs the shop's time zone). -#}
+-- depends_on: {{ ref('base_etsy__ledger_entry_changes') }} (the incremental branch's change index)
 {{ config(**sales_incremental_config('created_utc_date', ['shop_id', 'entry_id'])) }}
 
 with source as (
     {{ latest_airbyte_versions(
         source('etsy', 'ledger_entries'), 'entry_id',
-        sales_created_on_changed_days(source('etsy', 'ledger_entries'), 'create_date') if is_incremental() else none
+        sales_created_on_changed_days(ref('base_etsy__ledger_entry_changes'), 'create_date') if is_incremental() else none
     ) }}
 ),
 

@@ -1,12 +1,13 @@
 {#- One row per receipt, incremental by UTC creation day (macros/sales/incremental.sql).
     The shop-local order day needs the shop's time zone: int_sales__orders computes it. -#}
+-- depends_on: {{ ref('base_etsy__receipt_changes') }} (the incremental branch's change index)
 {{ config(**sales_incremental_config('created_utc_date', ['shop_id', 'receipt_id'])) }}
 
 with receipts as (
     {% if is_incremental() -%}
     {{ latest_airbyte_versions(
         source('etsy', 'receipts'), 'receipt_id',
-        sales_created_on_changed_days(source('etsy', 'receipts'), 'created_timestamp')
+        sales_created_on_changed_days(ref('base_etsy__receipt_changes'), 'created_timestamp')
     ) }}
     {%- else -%}
     select * from {{ ref('base_etsy__receipts') }}

@@ -1,13 +1,14 @@
 {#- One row per refund of a receipt. Etsy gives refunds no id: a refund is keyed by its
     receipt and its position in the receipt's refunds array, which Etsy only appends to.
     Incremental by the receipt's UTC creation day, like stg_etsy__transactions. -#}
+-- depends_on: {{ ref('base_etsy__receipt_changes') }} (the incremental branch's change index)
 {{ config(**sales_incremental_config('receipt_created_utc_date', ['shop_id', 'receipt_id'])) }}
 
 with receipts as (
     {% if is_incremental() -%}
     {{ latest_airbyte_versions(
         source('etsy', 'receipts'), 'receipt_id',
-        sales_created_on_changed_days(source('etsy', 'receipts'), 'created_timestamp')
+        sales_created_on_changed_days(ref('base_etsy__receipt_changes'), 'created_timestamp')
     ) }}
     {%- else -%}
     select * from {{ ref('base_etsy__receipts') }}

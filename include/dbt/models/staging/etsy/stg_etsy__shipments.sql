@@ -2,13 +2,14 @@
     marks it nullable), so the key falls back to the receipt and array position.
     Incremental by the receipt's UTC creation day, like stg_etsy__refunds: shipping labels are
     allocated through this model, which must not unnest every receipt on every run. -#}
+-- depends_on: {{ ref('base_etsy__receipt_changes') }} (the incremental branch's change index)
 {{ config(**sales_incremental_config('receipt_created_utc_date', ['shop_id', 'receipt_id'])) }}
 
 with receipts as (
     {% if is_incremental() -%}
     {{ latest_airbyte_versions(
         source('etsy', 'receipts'), 'receipt_id',
-        sales_created_on_changed_days(source('etsy', 'receipts'), 'created_timestamp')
+        sales_created_on_changed_days(ref('base_etsy__receipt_changes'), 'created_timestamp')
     ) }}
     {%- else -%}
     select * from {{ ref('base_etsy__receipts') }}

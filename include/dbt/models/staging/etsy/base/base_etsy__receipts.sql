@@ -2,7 +2,7 @@
     stg_etsy__receipts and the unnested transactions, refunds and shipments, so the receipt
     and its children always come from the same version. An incremental run of those models
     reads the same ranking (latest_airbyte_versions) on the same slice of raw instead
-    (sales_created_on_changed_days), not this view over all of raw. -#}
+    (sales_created_on_changed_days, from base_etsy__receipt_changes), not this view over all of raw. -#}
 with latest_versions as (
     {{ latest_airbyte_versions(source('etsy', 'receipts'), 'receipt_id') }}
 ),

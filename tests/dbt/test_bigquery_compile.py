@@ -329,14 +329,12 @@ def test_the_partition_filter_check_sees_an_unfiltered_read(sql, unfiltered):
     assert reads_without_partition_filter(sql, ("p", "marts", "fct_orders"), "order_date") == unfiltered
 
 
-# The reads of a daily run BigQuery cannot prune yet, each listed with its way out in
-# docs/bigquery.md ("Daily reads"): resolving a ledger entry's reference to an order of any
-# age, and finding stored entries the mapping seed now classifies differently.
+# The reads of a daily run BigQuery cannot prune yet, listed with their way out in
+# docs/bigquery.md ("Daily reads"): resolving a ledger entry's reference to an order of any age.
 KNOWN_UNPRUNED_READS = {
     ("int_sales__ledger_allocations", "int_sales__orders"),
     ("int_sales__ledger_allocations", "stg_etsy__transactions"),
     ("int_sales__ledger_allocations", "stg_etsy__shipments"),
-    ("int_sales__ledger_allocations", "int_sales__ledger_allocations"),
 }
 
 

@@ -13,6 +13,7 @@ EXPECTED_UNIT_TESTS = {
     "stg_etsy__receipts_money_and_utc_dates",  # Money, epoch seconds and UTC days
     "int_sales__customer_orders_new_vs_returning",
     "int_sales__ledger_allocations_allocate_fees_to_their_orders",  # fee allocation
+    "int_sales__ledger_allocations_classified_reads_the_mapping",  # ledger types classified when read
     "stg_ga4__traffic_sources_ratios_become_numerators",  # GA4 numerators
     "int_ga4__traffic_sources_classified_channel_mapping",
     "int_instagram__post_insights_daily_deltas",

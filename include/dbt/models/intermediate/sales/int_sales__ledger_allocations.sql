@@ -1,23 +1,22 @@
-{#- Every ledger entry, classified (etsy_ledger_type_mapping), converted from minor units
-    with its currency's divisor (iso_4217_currencies) and, where it refers to an order (a
-    receipt, a transaction or a payment of one, or a shipping label whose reference is one
-    of the receipt's shipments), allocated to that receipt. Entries of no order (listing
-    fees, Etsy Ads, payouts, a label whose reference matches no shipment) stay here with a
-    null receipt_id and count at shop level. A table: its readers (fees, facts, reconciliation tests) read
-    it once instead of re-running ten million joins.
-    Incremental by whole ledger days (macros/sales/incremental.sql). Besides the days
-    stg_etsy__ledger_entries rebuilds, a run rebuilds the day of every stored entry whose
-    allocation or classification would now come out differently: an entry referring to an
-    order that had not arrived yet (a fee posted before its receipt landed) once the order
-    is there, and an entry whose ledger type the mapping seed now classifies differently
-    (a mapping fix reaches old entries). Receipts, transactions, shipments and payments
-    never change the order they belong to, so no other stored allocation can go stale. -#}
+{#- Every ledger entry, converted from minor units with its currency's divisor
+    (iso_4217_currencies) and, where it refers to an order (a receipt, a transaction or a
+    payment of one, or a shipping label whose reference is one of the receipt's shipments),
+    allocated to that receipt. Entries of no order (listing fees, Etsy Ads, payouts, a label
+    whose reference matches no shipment) stay here with a null receipt_id and count at shop
+    level. Not classified: int_sales__ledger_allocations_classified joins the mapping seed
+    when read, so a mapping fix reaches every stored entry without a rebuild. A table: its
+    readers (fees, facts, reconciliation tests) read it once instead of re-running ten
+    million joins.
+    Incremental by whole ledger days (macros/sales/incremental.sql). Besides the days with
+    changed entries, a run rebuilds the day of every stored entry that referred to an order
+    that had not arrived yet (a fee posted before its receipt landed) once the order is
+    there. Receipts, transactions, shipments and payments never change the order they belong
+    to, so no other stored allocation can go stale. -#}
 {{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
 {%- set changed_entry_dates = sales_rebuilt_local_dates(ref('base_etsy__ledger_entry_changes')) %}
 {%- set landed_order_utc_dates = sales_changed_created_days(ref('base_etsy__receipt_changes')) %}
-{#- Besides the changed days, the days of stored entries whose allocation or class would
-    now come out differently, looked up when the model runs (constants: BigQuery prunes on
-    nothing else). -#}
+{#- Besides the changed days, the days of stored entries whose allocation would now come out
+    differently, looked up when the model runs (constants: BigQuery prunes on nothing else). -#}
 {%- set stale_entry_dates_query %}
 -- Stored entries referring to an order they could not be allocated to, now resolvable
 -- (lookup keys first, so every join is a pure equality: a hash join). Only an order that
@@ -79,23 +78,9 @@ newly_allocatable_dates as (
             landed_shipments.receipt_id
         ) = landed_orders.receipt_id
         and unallocated_order_references.shop_id = landed_orders.shop_id
-),
-
--- Stored entries the mapping seed now classifies differently.
-reclassified_dates as (
-    select distinct stored_allocations.entry_date
-    from {{ this }} as stored_allocations
-    left join {{ ref('etsy_ledger_type_mapping') }} as ledger_type_mapping
-        on stored_allocations.ledger_type = ledger_type_mapping.ledger_type
-    where not (
-        coalesce(stored_allocations.entry_class, '') = coalesce(ledger_type_mapping.entry_class, '')
-        and coalesce(stored_allocations.fee_type, '') = coalesce(ledger_type_mapping.fee_type, '')
-    )
 )
 
 select entry_date from newly_allocatable_dates
-union distinct
-select entry_date from reclassified_dates
 {%- endset %}
 {%- set entry_dates_to_rebuild = (
     changed_entry_dates + sales_looked_up_dates(stale_entry_dates_query)
@@ -152,10 +137,6 @@ ledger_entries as (
     {% endif %}
 ),
 
-ledger_type_mapping as (
-    select * from {{ ref('etsy_ledger_type_mapping') }}
-),
-
 transactions as (
     select
         transaction_id,
@@ -195,8 +176,6 @@ orders as (
 resolved as (
     select
         ledger_entries.*,
-        ledger_type_mapping.entry_class,
-        ledger_type_mapping.fee_type,
         case ledger_entries.reference_type
             when 'receipt' then ledger_entries.reference_id
             when 'transaction' then transactions.receipt_id
@@ -205,8 +184,6 @@ resolved as (
         end as referenced_receipt_id,
         currencies.minor_unit_divisor
     from ledger_entries
-    left join ledger_type_mapping
-        on ledger_entries.ledger_type = ledger_type_mapping.ledger_type
     left join transactions
         on ledger_entries.transaction_reference_id = transactions.transaction_id
     left join payments
@@ -224,8 +201,6 @@ final as (
         resolved.entry_id,
         resolved.shop_id,
         resolved.ledger_type,
-        resolved.entry_class,
-        resolved.fee_type,
         resolved.reference_type,
         resolved.reference_id,
         -- Only a receipt of the same shop counts: ids never match across shops by accident.

@@ -8,7 +8,7 @@
 {{ config(materialized='table') }}
 
 with ledger_allocations as (
-    select * from {{ ref('int_sales__ledger_allocations') }}
+    select * from {{ ref('int_sales__ledger_allocations_classified') }}
 ),
 
 orders as (

@@ -21,7 +21,7 @@ order_fees as (
 ),
 
 ledger_allocations as (
-    select * from {{ ref('int_sales__ledger_allocations') }}
+    select * from {{ ref('int_sales__ledger_allocations_classified') }}
 ),
 
 order_items as (

@@ -19,7 +19,7 @@ refunds as (
 ),
 
 ledger_allocations as (
-    select * from {{ ref('int_sales__ledger_allocations') }}
+    select * from {{ ref('int_sales__ledger_allocations_classified') }}
 ),
 
 shop_accounts as (

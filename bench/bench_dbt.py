@@ -152,11 +152,12 @@ class SteadyState:
         self.work_dir, self.threads = work_dir, threads
         self.duckdb_path = work_dir / "shop_analytics.duckdb"
         shutil.copy(base, self.duckdb_path)
-        # The history landed on the day after END_DAY, and a daily run re-reads what landed
-        # in its lookback window, so the measured day comes after the lookback has passed
-        # the history's landing. The daily syncs in between land before the full build.
+        # The history landed on the day after END_DAY, all at once, and a daily run looks for
+        # changes landed since its lookback window's start, one day early, so the measured day
+        # comes after that has passed the history's landing. The daily syncs in between land
+        # before the full build.
         first_daily_sync = END_DAY + dt.timedelta(days=2)
-        self.measured_sync_day = first_daily_sync + dt.timedelta(days=LOOKBACK_DAYS + 1)
+        self.measured_sync_day = first_daily_sync + dt.timedelta(days=LOOKBACK_DAYS + 2)
         sync_day = first_daily_sync
         while sync_day < self.measured_sync_day:
             run_sync(str(self.duckdb_path), "etsy", sync_day)

@@ -11,18 +11,24 @@
     changed entries, a run rebuilds the day of every stored entry that referred to an order
     that had not arrived yet (a fee posted before its receipt landed) once the order is
     there. Receipts, transactions, shipments and payments never change the order they belong
-    to, so no other stored allocation can go stale. -#}
+    to, so no other stored allocation can go stale, and a rebuilt entry keeps the order it
+    was stored with. An entry not yet allocated is looked up only among the orders and
+    payments that landed in this run: an order's entries are posted when its receipt changes
+    (created, paid, shipped, refunded), which lands the receipt again.
+    int_sales__ledger_allocations_order_references_are_allocated stops the run on an entry
+    that missed its order. -#}
 {{ config(**sales_incremental_config('entry_date', ['shop_id', 'receipt_id'])) }}
 {%- set changed_entry_dates = sales_rebuilt_local_dates(ref('base_etsy__ledger_entry_changes')) %}
 {%- set landed_order_utc_dates = sales_changed_created_days(ref('base_etsy__receipt_changes')) %}
+{%- set landed_payment_utc_dates = sales_changed_created_days(ref('base_etsy__payment_changes')) %}
 {#- Besides the changed days, the days of stored entries whose allocation would now come out
     differently, looked up when the model runs (constants: BigQuery prunes on nothing else). -#}
 {%- set stale_entry_dates_query %}
 -- Stored entries referring to an order they could not be allocated to, now resolvable
--- (lookup keys first, so every join is a pure equality: a hash join). Only an order that
--- landed in this run can resolve one, and an entry is never created before its order:
--- stored entries from two days (time zone and clock skew) before the earliest landed
--- order's UTC day on, against the orders of those days.
+-- (lookup keys first, so every join is a pure equality: a hash join). Only an order or
+-- payment that landed in this run can resolve one, and an entry is never created before its
+-- order: stored entries from two days (time zone and clock skew) before the earliest landed
+-- receipt's or payment's UTC day on, against the orders of those days.
 with unallocated_order_references as (
     select
         entry_date,
@@ -32,7 +38,7 @@ with unallocated_order_references as (
         case when reference_type = 'payment' then reference_id end as payment_reference_id,
         case when reference_type = 'shipping_label' then reference_id end as shipment_reference_id
     from {{ this }}
-    where {{ sales_date_on_or_after('entry_date', landed_order_utc_dates, -2) }}
+    where {{ sales_date_on_or_after('entry_date', landed_order_utc_dates + landed_payment_utc_dates, -2) }}
         and receipt_id is null
         and reference_type in ('receipt', 'transaction', 'payment', 'shipping_label')
 ),
@@ -53,12 +59,20 @@ landed_shipments as (
     where {{ sales_date_in('receipt_created_utc_date', landed_order_utc_dates) }}
 ),
 
+landed_payments as (
+    select
+        payment_id,
+        receipt_id
+    from {{ ref('stg_etsy__payments') }}
+    where {{ sales_date_in('created_utc_date', landed_payment_utc_dates) }}
+),
+
 landed_orders as (
     select
         receipt_id,
         shop_id
     from {{ ref('int_sales__orders') }}
-    where {{ sales_date_in('order_date', sales_dates_near(landed_order_utc_dates, 1)) }}
+    where {{ sales_date_in('order_date', sales_dates_near(landed_order_utc_dates + landed_payment_utc_dates, 1)) }}
 ),
 
 newly_allocatable_dates as (
@@ -66,15 +80,15 @@ newly_allocatable_dates as (
     from unallocated_order_references
     left join landed_transactions
         on unallocated_order_references.transaction_reference_id = landed_transactions.transaction_id
-    left join {{ ref('stg_etsy__payments') }} as payments
-        on unallocated_order_references.payment_reference_id = payments.payment_id
+    left join landed_payments
+        on unallocated_order_references.payment_reference_id = landed_payments.payment_id
     left join landed_shipments
         on unallocated_order_references.shipment_reference_id = landed_shipments.shipment_id
     inner join landed_orders
         on coalesce(
             unallocated_order_references.receipt_reference_id,
             landed_transactions.receipt_id,
-            payments.receipt_id,
+            landed_payments.receipt_id,
             landed_shipments.receipt_id
         ) = landed_orders.receipt_id
         and unallocated_order_references.shop_id = landed_orders.shop_id
@@ -142,6 +156,9 @@ transactions as (
         transaction_id,
         receipt_id
     from {{ ref('stg_etsy__transactions') }}
+    {% if is_incremental() %}
+    where {{ sales_date_in('receipt_created_utc_date', landed_order_utc_dates) }}
+    {% endif %}
 ),
 
 shipments as (
@@ -149,6 +166,9 @@ shipments as (
         shipment_id,
         receipt_id
     from {{ ref('stg_etsy__shipments') }}
+    {% if is_incremental() %}
+    where {{ sales_date_in('receipt_created_utc_date', landed_order_utc_dates) }}
+    {% endif %}
 ),
 
 currencies as (
@@ -163,6 +183,9 @@ payments as (
         payment_id,
         receipt_id
     from {{ ref('stg_etsy__payments') }}
+    {% if is_incremental() %}
+    where {{ sales_date_in('created_utc_date', landed_payment_utc_dates) }}
+    {% endif %}
 ),
 
 orders as (
@@ -171,7 +194,24 @@ orders as (
         shop_id,
         order_date
     from {{ ref('int_sales__orders') }}
+    {% if is_incremental() %}
+    where {{ sales_date_in('order_date', sales_dates_near(landed_order_utc_dates + landed_payment_utc_dates, 1)) }}
+    {% endif %}
 ),
+
+{% if is_incremental() %}
+-- An allocation never changes once made (a receipt's lines, payment and shipments stay its
+-- own), so a rebuilt entry keeps the order it was stored with.
+stored_allocations as (
+    select
+        entry_id,
+        receipt_id,
+        order_date
+    from {{ this }}
+    where {{ sales_date_in('entry_date', entry_dates_to_rebuild) }}
+        and receipt_id is not null
+),
+{% endif %}
 
 resolved as (
     select
@@ -204,9 +244,15 @@ final as (
         resolved.reference_type,
         resolved.reference_id,
         -- Only a receipt of the same shop counts: ids never match across shops by accident.
+        {% if is_incremental() -%}
+        coalesce(orders.receipt_id, stored_allocations.receipt_id) as receipt_id,
+        coalesce(orders.order_date, stored_allocations.order_date) as order_date,
+        coalesce(orders.receipt_id, stored_allocations.receipt_id) is not null as is_order_level,
+        {%- else -%}
         orders.receipt_id,
         orders.order_date,
         orders.receipt_id is not null as is_order_level,
+        {%- endif %}
         resolved.currency_code,
         resolved.amount_minor_units,
         cast(
@@ -219,6 +265,10 @@ final as (
     left join orders
         on resolved.referenced_receipt_id = orders.receipt_id
         and resolved.shop_id = orders.shop_id
+    {% if is_incremental() -%}
+    left join stored_allocations
+        on resolved.entry_id = stored_allocations.entry_id
+    {%- endif %}
 )
 
 select * from final
